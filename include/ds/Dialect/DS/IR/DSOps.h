@@ -1,0 +1,29 @@
+//===- DSOps.h - ds operations ----------------------------------*- C++ -*-===//
+
+#ifndef DS_DIALECT_DS_IR_DSOPS_H
+#define DS_DIALECT_DS_IR_DSOPS_H
+
+#include "ds/Dialect/DS/IR/DSDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace mlir::ds {
+
+/// Shared by the broadcasting binary ops, whose parse/print/verify come from one place.
+ParseResult parseBinaryOp(OpAsmParser &parser, OperationState &result);
+void printBinaryOp(OpAsmPrinter &printer, Operation *op);
+/// Checks that the operands broadcast (numpy rules) to the result shape; with
+/// `sameElementType`, also that all element types agree.
+LogicalResult verifyBroadcastingOp(Operation *op, bool sameElementType);
+/// Checks the axes and the result shape of a reduction.
+LogicalResult verifyReduction(Operation *op, ArrayRef<int64_t> axes, bool keepdim);
+
+} // namespace mlir::ds
+
+#define GET_OP_CLASSES
+#include "ds/Dialect/DS/IR/DSOps.h.inc"
+
+#endif // DS_DIALECT_DS_IR_DSOPS_H

@@ -1,0 +1,22 @@
+//===- Passes.td - every ds pass ----------------------------*- tablegen -*-===//
+
+#ifndef DS_TRANSFORMS_PASSES_TD
+#define DS_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def StripParamValues : Pass<"ds-strip-param-values", "mlir::ModuleOp"> {
+  let summary = "Drop stored parameter values, keeping shapes, dtypes and initializers";
+  let description = [{
+    Turns a model into its shapes: every `ds.param` loses its stored initial value (an
+    initializer, being a few bytes, stays). Memory and communication planning need only the
+    shapes, so a 175B-parameter model can be planned from a file of a few kilobytes.
+  }];
+  let options = [
+    Option<"minElements", "min-elements", "int64_t", /*default=*/"0",
+           "only strip parameters with at least this many elements">,
+  ];
+  let dependentDialects = ["::mlir::ds::DSDialect"];
+}
+
+#endif // DS_TRANSFORMS_PASSES_TD

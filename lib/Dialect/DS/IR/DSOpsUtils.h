@@ -1,0 +1,25 @@
+//===- DSOpsUtils.h - shape helpers shared by the op implementations ------===//
+
+#ifndef DS_LIB_DIALECT_DS_IR_DSOPSUTILS_H
+#define DS_LIB_DIALECT_DS_IR_DSOPSUTILS_H
+
+#include "mlir/Support/LLVM.h"
+#include "llvm/ADT/SmallVector.h"
+#include <optional>
+#include <string>
+
+namespace mlir::ds {
+
+/// The numpy broadcast of `shapes`, or nullopt when two dimensions conflict.
+std::optional<SmallVector<int64_t>>
+broadcastShapes(ArrayRef<ArrayRef<int64_t>> shapes);
+
+/// `axis` in [0, rank), accepting Python-style negative axes; nullopt when out of range.
+std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+
+/// "[2, 3, 4]", for diagnostics.
+std::string shapeToString(ArrayRef<int64_t> shape);
+
+} // namespace mlir::ds
+
+#endif // DS_LIB_DIALECT_DS_IR_DSOPSUTILS_H
