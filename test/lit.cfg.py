@@ -20,3 +20,4 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.ds_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
     [ToolSubst("ds-opt", unresolved="fatal")], [config.ds_tools_dir])
+config.substitutions.append(("%ds_src_root", config.ds_src_root))

@@ -18,8 +18,7 @@ static FailureOr<int64_t> lookupGroupSize(Operation *op,
                                           StringRef axis) {
   auto meshOp = symbolTable.lookupNearestSymbolFrom<MeshOp>(op, mesh);
   if (!meshOp)
-    return op->emitOpError("'") << mesh.getValue()
-                                << "' does not name a ds.mesh";
+    return op->emitOpError("'") << mesh << "' does not name a ds.mesh";
   std::optional<int64_t> size = meshOp.getAxisSize(axis);
   if (!size) {
     InFlightDiagnostic diag = op->emitOpError("mesh ")

@@ -52,7 +52,8 @@ static LogicalResult verifyNormalization(Operation *op, int64_t axis,
     return op->emitOpError("axis ")
            << axis << " is out of range for rank " << input.getRank();
   if (!(epsilon >= 0))
-    return op->emitOpError("epsilon must be >= 0, got ") << epsilon;
+    return op->emitOpError("epsilon must be >= 0, got ")
+           << formatDouble(epsilon);
   ArrayRef<int64_t> normalizedShape = input.getShape().drop_front(*normalized);
   for (Value value : affine) {
     auto type = cast<RankedTensorType>(value.getType());

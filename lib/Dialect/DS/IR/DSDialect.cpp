@@ -1,6 +1,7 @@
 //===- DSDialect.cpp - ds dialect registration and attributes -------------===//
 
 #include "ds/Dialect/DS/IR/DSDialect.h"
+#include "DSOpsUtils.h"
 #include "ds/Dialect/DS/IR/DSOps.h"
 
 #include "mlir/IR/DialectImplementation.h"
@@ -103,9 +104,10 @@ InitializerAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                         APFloat bValue, uint64_t) {
   double a = aValue.convertToDouble(), b = bValue.convertToDouble();
   if (distribution == InitDistribution::Normal && !(b > 0))
-    return emitError() << "normal initializer needs std > 0, got " << b;
+    return emitError() << "normal initializer needs std > 0, got "
+                       << formatDouble(b);
   if (distribution == InitDistribution::Uniform && !(a < b))
-    return emitError() << "uniform initializer needs low < high, got [" << a
-                       << ", " << b << ")";
+    return emitError() << "uniform initializer needs low < high, got ["
+                       << formatDouble(a) << ", " << formatDouble(b) << ")";
   return success();
 }

@@ -11,6 +11,7 @@
 
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/SmallString.h"
 
 using namespace mlir;
 using namespace mlir::ds;
@@ -39,6 +40,12 @@ std::optional<int64_t> mlir::ds::normalizeAxis(int64_t axis, int64_t rank) {
   if (axis < -rank || axis >= rank)
     return std::nullopt;
   return axis < 0 ? axis + rank : axis;
+}
+
+std::string mlir::ds::formatDouble(double value) {
+  SmallString<16> text;
+  APFloat(value).toString(text);
+  return std::string(text);
 }
 
 std::string mlir::ds::shapeToString(ArrayRef<int64_t> shape) {

@@ -17,6 +17,9 @@ broadcastShapes(ArrayRef<ArrayRef<int64_t>> shapes);
 /// `axis` in [0, rank), accepting Python-style negative axes; nullopt when out of range.
 std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
 
+/// The shortest decimal that reads back as `value` ("1", "0.02"), for diagnostics.
+std::string formatDouble(double value);
+
 /// "[2, 3, 4]", for diagnostics.
 std::string shapeToString(ArrayRef<int64_t> shape);
 

@@ -84,7 +84,7 @@ LogicalResult SelectOp::verify() {
 LogicalResult DropoutOp::verify() {
   double ratio = getRatio().convertToDouble();
   if (!(ratio >= 0.0 && ratio < 1.0))
-    return emitOpError("ratio must be in [0, 1), got ") << ratio;
+    return emitOpError("ratio must be in [0, 1), got ") << formatDouble(ratio);
   return success();
 }
 

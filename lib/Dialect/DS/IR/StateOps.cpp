@@ -84,8 +84,7 @@ static FailureOr<ParamOp> lookupParam(Operation *op,
                                       FlatSymbolRefAttr symbol, Type valueType) {
   auto param = symbolTable.lookupNearestSymbolFrom<ParamOp>(op, symbol);
   if (!param)
-    return op->emitOpError("'") << symbol.getValue()
-                                << "' does not name a ds.param";
+    return op->emitOpError("'") << symbol << "' does not name a ds.param";
   if (param.getType() != valueType)
     return op->emitOpError("type ")
            << valueType << " does not match " << symbol << " of type "
