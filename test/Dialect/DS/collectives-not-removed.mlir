@@ -44,3 +44,11 @@ func.func @duplicates_and_dead_results(%x: tensor<4x8xf32>) -> (tensor<8x8xf32>,
   // CHECK: return %[[E]], %[[E]]
   return %7, %8 : tensor<8x8xf32>, tensor<8x8xf32>
 }
+
+// A release has no result but frees a buffer: canonicalization keeps it.
+// CHECK-LABEL: func.func @release_is_kept
+// CHECK: ds.release
+func.func @release_is_kept(%x: tensor<4xf32>) {
+  ds.release %x : tensor<4xf32>
+  return
+}

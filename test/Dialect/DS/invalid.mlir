@@ -369,3 +369,14 @@ func.func @all_reduce_changes_type(%x: tensor<4xf32>) {
   %0 = "ds.all_reduce"(%x) <{kind = 0 : i32, mesh = @mesh, axis = "dp"}> : (tensor<4xf32>) -> tensor<4xf16>
   return
 }
+
+// -----
+
+func.func @use_after_release(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %y = ds.exp %x : tensor<4xf32>
+  // expected-error @+1 {{value is used after its release}}
+  ds.release %y : tensor<4xf32>
+  // expected-note @+1 {{used here}}
+  %z = ds.tanh %y : tensor<4xf32>
+  return %z : tensor<4xf32>
+}

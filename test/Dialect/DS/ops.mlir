@@ -160,3 +160,13 @@ func.func @collectives(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %7 = ds.add %5, %6 : tensor<4x8xf32>
   return %7 : tensor<4x8xf32>
 }
+
+// CHECK-LABEL: func.func @lifetimes
+func.func @lifetimes(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // CHECK: %[[Y:.*]] = ds.exp
+  %y = ds.exp %x : tensor<4xf32>
+  // CHECK: ds.release %[[Y]] : tensor<4xf32>
+  %z = ds.tanh %y : tensor<4xf32>
+  ds.release %y : tensor<4xf32>
+  return %z : tensor<4xf32>
+}

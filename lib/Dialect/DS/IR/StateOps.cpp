@@ -1,4 +1,4 @@
-//===- StateOps.cpp - ds.param, load/store of parameters, ds.mesh ---------===//
+//===- StateOps.cpp - ds.param, load/store of parameters, release, ds.mesh ===//
 
 #include "DSOpsUtils.h"
 #include "ds/Dialect/DS/IR/DSOps.h"
@@ -100,6 +100,26 @@ LoadParamOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
 LogicalResult
 StoreParamOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   return lookupParam(*this, symbolTable, getParamAttr(), getValue().getType());
+}
+
+//===----------------------------------------------------------------------===//
+// ds.release
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReleaseOp::verify() {
+  // Uses in the same block are ordered against the release; ds step functions are a single
+  // block, so that covers them.
+  Operation *self = getOperation();
+  for (Operation *user : getValue().getUsers()) {
+    if (user == self || user->getBlock() != self->getBlock())
+      continue;
+    if (self->isBeforeInBlock(user)) {
+      InFlightDiagnostic diag = emitOpError("value is used after its release");
+      diag.attachNote(user->getLoc()) << "used here";
+      return diag;
+    }
+  }
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

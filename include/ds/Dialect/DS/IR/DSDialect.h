@@ -33,6 +33,11 @@ struct CommunicationResource
   StringRef getName() final { return "ds.communication"; }
 };
 
+/// Tensor storage whose lifetime ds.release ends.
+struct BufferResource : public SideEffects::Resource::Base<BufferResource> {
+  StringRef getName() final { return "ds.buffer"; }
+};
+
 } // namespace mlir::ds
 
 #endif // DS_DIALECT_DS_IR_DSDIALECT_H

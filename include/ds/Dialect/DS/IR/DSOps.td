@@ -33,6 +33,7 @@ def DS_BoolTensor : StaticShapeTensorOf<[I1]>;
 // collectives and parameter stores alive and ordered through CSE and canonicalization.
 def DS_ParamResource : Resource<"::mlir::ds::ParamResource">;
 def DS_CommResource : Resource<"::mlir::ds::CommunicationResource">;
+def DS_BufferResource : Resource<"::mlir::ds::BufferResource">;
 
 //===----------------------------------------------------------------------===//
 // Constants
@@ -448,6 +449,25 @@ def DS_StoreParamOp : DS_Op<"store_param", [
   let summary = "writes a new value into a parameter";
   let arguments = (ins DS_Tensor:$value, FlatSymbolRefAttr:$param);
   let assemblyFormat = "$value `,` $param attr-dict `:` type($value)";
+}
+
+//===----------------------------------------------------------------------===//
+// Lifetimes
+//===----------------------------------------------------------------------===//
+
+def DS_ReleaseOp : DS_Op<"release", [MemoryEffects<[MemFree<DS_BufferResource>]>]> {
+  let summary = "ends the lifetime of a tensor: its buffer may be reused after this point";
+  let description = [{
+    Inserted after a value's last use (by `--ds-insert-releases`, or by the ZeRO-3 pass after
+    the last use of a gathered parameter); the plan emitter turns it into a free. Nothing may
+    use the value after its release.
+    ```mlir
+    ds.release %w : tensor<16x16xf32>
+    ```
+  }];
+  let arguments = (ins DS_Tensor:$value);
+  let assemblyFormat = "$value attr-dict `:` type($value)";
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
