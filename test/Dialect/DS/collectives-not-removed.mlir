@@ -24,9 +24,9 @@ func.func @duplicates_and_dead_results(%x: tensor<4x8xf32>) -> (tensor<8x8xf32>,
   // CHECK: ds.broadcast
   %5 = ds.broadcast %x on @mesh["tp"] root = 0 : tensor<4x8xf32>
   // CHECK: ds.send
-  ds.send %x on @mesh["dp"] to 1 tag 0 : tensor<4x8xf32>
+  ds.send %x on @mesh["dp"] shift = 1 tag = 0 : tensor<4x8xf32>
   // CHECK: ds.recv
-  %6 = ds.recv on @mesh["dp"] from 1 tag 0 : tensor<4x8xf32>
+  %6 = ds.recv on @mesh["dp"] shift = 1 tag = 0 : tensor<4x8xf32>
   // CHECK: %[[E:.*]] = ds.exp
   // CHECK-NOT: ds.exp
   // CHECK-NOT: ds.tanh

@@ -355,9 +355,9 @@ func.func @broadcast_root_outside_group(%x: tensor<4xf32>) {
 // -----
 
 ds.mesh @mesh(pp = 4)
-func.func @send_to_outside_group(%x: tensor<4xf32>) {
-  // expected-error @+1 {{peer -1 is not a member of a group of 4}}
-  ds.send %x on @mesh["pp"] to -1 tag 0 : tensor<4xf32>
+func.func @send_shift_wraps_to_self(%x: tensor<4xf32>) {
+  // expected-error @+1 {{shift -4 must be non-zero and within (-4, 4) for a group of 4}}
+  ds.send %x on @mesh["pp"] shift = -4 tag = 0 : tensor<4xf32>
   return
 }
 

@@ -153,10 +153,10 @@ func.func @collectives(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %4 = ds.all_to_all %3 on @mesh["dp"] split_dim = 0 concat_dim = 1 : tensor<4x8xf32> -> tensor<2x16xf32>
   // CHECK: ds.broadcast %{{.*}} on @mesh["tp"] root = 1 : tensor<4x8xf32>
   %5 = ds.broadcast %3 on @mesh["tp"] root = 1 : tensor<4x8xf32>
-  // CHECK: ds.send %{{.*}} on @mesh["dp"] to 1 tag 3 : tensor<2x16xf32>
-  ds.send %4 on @mesh["dp"] to 1 tag 3 : tensor<2x16xf32>
-  // CHECK: ds.recv on @mesh["dp"] from 0 tag 3 : tensor<4x8xf32>
-  %6 = ds.recv on @mesh["dp"] from 0 tag 3 : tensor<4x8xf32>
+  // CHECK: ds.send %{{.*}} on @mesh["dp"] shift = 1 tag = 3 : tensor<2x16xf32>
+  ds.send %4 on @mesh["dp"] shift = 1 tag = 3 : tensor<2x16xf32>
+  // CHECK: ds.recv on @mesh["dp"] shift = 1 tag = 3 : tensor<4x8xf32>
+  %6 = ds.recv on @mesh["dp"] shift = 1 tag = 3 : tensor<4x8xf32>
   %7 = ds.add %5, %6 : tensor<4x8xf32>
   return %7 : tensor<4x8xf32>
 }

@@ -70,6 +70,16 @@ static LogicalResult checkMember(Operation *op, StringRef what, int64_t index,
   return success();
 }
 
+/// A point-to-point shift must reach another member: |shift| < n and not 0.
+static LogicalResult checkShift(Operation *op, int64_t shift,
+                                int64_t groupSize) {
+  if (shift == 0 || shift <= -groupSize || shift >= groupSize)
+    return op->emitOpError("shift ")
+           << shift << " must be non-zero and within (-" << groupSize << ", "
+           << groupSize << ") for a group of " << groupSize;
+  return success();
+}
+
 LogicalResult
 AllGatherOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   FailureOr<int64_t> n =
@@ -144,7 +154,7 @@ LogicalResult SendOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
       lookupGroupSize(*this, symbolTable, getMeshAttr(), getAxis());
   if (failed(n))
     return failure();
-  return checkMember(*this, "peer", getPeer(), *n);
+  return checkShift(*this, getShift(), *n);
 }
 
 LogicalResult RecvOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
@@ -152,5 +162,5 @@ LogicalResult RecvOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
       lookupGroupSize(*this, symbolTable, getMeshAttr(), getAxis());
   if (failed(n))
     return failure();
-  return checkMember(*this, "peer", getPeer(), *n);
+  return checkShift(*this, getShift(), *n);
 }

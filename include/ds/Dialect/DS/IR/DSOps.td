@@ -558,22 +558,31 @@ def DS_BroadcastOp : DS_CollectiveOp<"broadcast", [AllTypesMatch<["input", "resu
   }];
 }
 
+// Point-to-point transfers are SPMD like everything else: every member of the group sends to
+// the member `shift` places after it along the axis (cyclically) and receives from the one
+// `shift` places before it, so a send and a recv with the same shift and tag pair up.
 def DS_SendOp : DS_CollectiveOp<"send"> {
-  let summary = "sends a tensor to the member at index `peer` along the axis";
+  let summary = "sends a tensor to the member `shift` places further along the axis (cyclic)";
+  let description = [{
+    ```mlir
+    ds.send %act on @mesh["pp"] shift = 1 tag = 0 : tensor<4x16xf32>
+    ```
+  }];
   let arguments = (ins DS_Tensor:$input, FlatSymbolRefAttr:$mesh, StrAttr:$axis,
-                       I64Attr:$peer, DefaultValuedAttr<I64Attr, "0">:$tag);
+                       I64Attr:$shift, DefaultValuedAttr<I64Attr, "0">:$tag);
   let assemblyFormat = [{
-    $input `on` $mesh `[` $axis `]` `to` $peer `tag` $tag attr-dict `:` type($input)
+    $input `on` $mesh `[` $axis `]` `shift` `=` $shift `tag` `=` $tag attr-dict
+    `:` type($input)
   }];
 }
 
 def DS_RecvOp : DS_CollectiveOp<"recv"> {
-  let summary = "receives a tensor from the member at index `peer` along the axis";
-  let arguments = (ins FlatSymbolRefAttr:$mesh, StrAttr:$axis, I64Attr:$peer,
+  let summary = "receives the tensor sent by the member `shift` places back along the axis";
+  let arguments = (ins FlatSymbolRefAttr:$mesh, StrAttr:$axis, I64Attr:$shift,
                        DefaultValuedAttr<I64Attr, "0">:$tag);
   let results = (outs DS_Tensor:$result);
   let assemblyFormat = [{
-    `on` $mesh `[` $axis `]` `from` $peer `tag` $tag attr-dict `:` type($result)
+    `on` $mesh `[` $axis `]` `shift` `=` $shift `tag` `=` $tag attr-dict `:` type($result)
   }];
 }
 
