@@ -1,0 +1,126 @@
+// Batched matmul through OpenBLAS: one sgemm per batch entry, or a single sgemm when the rhs is
+// shared by every batch entry (the common activations x weight case).
+#include "ds/Runtime/Kernels/CPU/Matmul.h"
+
+#include "Common.h"
+
+#include <cblas.h>
+
+#include <climits>
+#include <cstring>
+
+namespace ds::rt::cpu {
+
+namespace {
+
+// Operand shapes with rank-1 operands promoted to matrices, and the problem sizes.
+struct MatmulProblem {
+  Shape lhsBatch, rhsBatch, outBatch;
+  int64_t m = 0, n = 0, k = 0;
+  bool transA = false, transB = false;
+  Shape outShape;
+};
+
+StatusOr<MatmulProblem> analyze(const Shape &lhs, const Shape &rhs, bool transA, bool transB) {
+  if (lhs.empty() || rhs.empty())
+    return Status::error("matmul: operands need rank >= 1, got lhs " + shapeToString(lhs) +
+                         " and rhs " + shapeToString(rhs));
+  DS_RETURN_IF_ERROR(checkShape(lhs, "matmul: lhs"));
+  DS_RETURN_IF_ERROR(checkShape(rhs, "matmul: rhs"));
+  MatmulProblem p;
+  Shape l = lhs, r = rhs;
+  const bool lhsVector = l.size() == 1, rhsVector = r.size() == 1;
+  if (lhsVector) {
+    l = {1, l[0]};
+    transA = false;
+  }
+  if (rhsVector) {
+    r = {r[0], 1};
+    transB = false;
+  }
+  const size_t lr = l.size(), rr = r.size();
+  p.transA = transA;
+  p.transB = transB;
+  p.m = transA ? l[lr - 1] : l[lr - 2];
+  p.k = transA ? l[lr - 2] : l[lr - 1];
+  int64_t rhsK = transB ? r[rr - 1] : r[rr - 2];
+  p.n = transB ? r[rr - 2] : r[rr - 1];
+  if (p.k != rhsK)
+    return Status::error("matmul: contraction dims differ: lhs " + shapeToString(lhs) +
+                         (transA ? " (transposed)" : "") + " has K=" + std::to_string(p.k) +
+                         ", rhs " + shapeToString(rhs) + (transB ? " (transposed)" : "") +
+                         " has K=" + std::to_string(rhsK));
+  p.lhsBatch.assign(l.begin(), l.end() - 2);
+  p.rhsBatch.assign(r.begin(), r.end() - 2);
+  StatusOr<Shape> batch = broadcastShapes(p.lhsBatch, p.rhsBatch);
+  if (!batch)
+    return batch.status().withContext("matmul: batch dims");
+  p.outBatch = *batch;
+  p.outShape = p.outBatch;
+  if (!lhsVector)
+    p.outShape.push_back(p.m);
+  if (!rhsVector)
+    p.outShape.push_back(p.n);
+  return p;
+}
+
+void sgemm(const MatmulProblem &p, int64_t m, const float *a, const float *b, float *c) {
+  cblas_sgemm(CblasRowMajor, p.transA ? CblasTrans : CblasNoTrans,
+              p.transB ? CblasTrans : CblasNoTrans, static_cast<int>(m), static_cast<int>(p.n),
+              static_cast<int>(p.k), 1.0f, a, static_cast<int>(p.transA ? p.m : p.k), b,
+              static_cast<int>(p.transB ? p.k : p.n), 0.0f, c, static_cast<int>(p.n));
+}
+
+} // namespace
+
+StatusOr<Shape> matmulShape(const Shape &lhs, const Shape &rhs, bool transposeA,
+                            bool transposeB) {
+  StatusOr<MatmulProblem> p = analyze(lhs, rhs, transposeA, transposeB);
+  if (!p)
+    return p.status();
+  return p->outShape;
+}
+
+Status matmul(const TensorView &lhs, const TensorView &rhs, const MutableTensorView &out,
+              bool transposeA, bool transposeB) {
+  DS_RETURN_IF_ERROR(checkTensor(lhs, DType::F32, "matmul", "lhs"));
+  DS_RETURN_IF_ERROR(checkTensor(rhs, DType::F32, "matmul", "rhs"));
+  StatusOr<MatmulProblem> problem = analyze(lhs.shape, rhs.shape, transposeA, transposeB);
+  if (!problem)
+    return problem.status();
+  const MatmulProblem &p = *problem;
+  DS_RETURN_IF_ERROR(checkOutput(out, DType::F32, p.outShape, "matmul"));
+
+  float *c = out.as<float>();
+  const int64_t batches = numElements(p.outBatch);
+  if (out.numel() == 0)
+    return Status::ok();
+  if (p.k == 0) {
+    std::memset(c, 0, sizeof(float) * out.numel());
+    return Status::ok();
+  }
+  // cblas takes int sizes; the folded M below is the largest one we pass.
+  if (p.m * batches > INT_MAX || p.n > INT_MAX || p.k > INT_MAX)
+    return Status::error("matmul: sizes M=" + std::to_string(p.m) + " N=" + std::to_string(p.n) +
+                         " K=" + std::to_string(p.k) + " exceed the BLAS int range");
+
+  const float *a = lhs.as<float>(), *b = rhs.as<float>();
+  const int64_t lhsMatrix = p.m * p.k, rhsMatrix = p.k * p.n, outMatrix = p.m * p.n;
+  // A shared rhs and an untransposed, unbroadcast lhs: the batch is just more rows of one GEMM.
+  if (numElements(p.rhsBatch) == 1 && !p.transA && numElements(p.lhsBatch) == batches) {
+    sgemm(p, p.m * batches, a, b, c);
+    return Status::ok();
+  }
+  // Batch entries as elements of a broadcast over the batch dims (matrices as the unit).
+  detail::BroadcastLoop loop = detail::planBroadcast(p.outBatch, {p.lhsBatch, p.rhsBatch});
+  const int64_t inner = loop.inner();
+  for (int64_t bi = 0; bi < batches; ++bi) {
+    int64_t row = bi / inner, j = bi % inner;
+    int64_t la = loop.rowOffset(0, row) + j * loop.strides[0].back();
+    int64_t rb = loop.rowOffset(1, row) + j * loop.strides[1].back();
+    sgemm(p, p.m, a + la * lhsMatrix, b + rb * rhsMatrix, c + bi * outMatrix);
+  }
+  return Status::ok();
+}
+
+} // namespace ds::rt::cpu

@@ -1,0 +1,165 @@
+// Softmax and log-softmax over any axis, the causal softmax of attention and the causal mask.
+#include "ds/Runtime/Kernels/CPU/Softmax.h"
+
+#include "Common.h"
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace ds::rt::cpu {
+
+namespace {
+
+// Softmax (or log-softmax) of one contiguous row of n floats; in and out may be the same.
+void softmaxRow(const float *in, float *out, int64_t n, bool log) {
+  float mx = -std::numeric_limits<float>::infinity();
+  for (int64_t j = 0; j < n; ++j)
+    mx = std::max(mx, in[j]);
+  float sum = 0.0f;
+  if (log) {
+    for (int64_t j = 0; j < n; ++j)
+      sum += std::exp(in[j] - mx);
+    const float shift = mx + std::log(sum);
+#pragma omp simd
+    for (int64_t j = 0; j < n; ++j)
+      out[j] = in[j] - shift;
+    return;
+  }
+  for (int64_t j = 0; j < n; ++j) {
+    out[j] = std::exp(in[j] - mx);
+    sum += out[j];
+  }
+  const float inv = 1.0f / sum;
+#pragma omp simd
+  for (int64_t j = 0; j < n; ++j)
+    out[j] *= inv;
+}
+
+// Softmax over the middle dim of [outer, len, inner] with inner > 1: all inner lanes advance
+// together so every pass reads contiguous memory.
+void softmaxStrided(const float *in, float *out, int64_t outer, int64_t len, int64_t inner,
+                    bool log) {
+#pragma omp parallel if (outer * len * inner > detail::kParallelGrain)
+  {
+    std::vector<float> mx(inner), sum(inner);
+#pragma omp for schedule(static)
+    for (int64_t o = 0; o < outer; ++o) {
+      const float *x = in + o * len * inner;
+      float *y = out + o * len * inner;
+      std::fill(mx.begin(), mx.end(), -std::numeric_limits<float>::infinity());
+      std::fill(sum.begin(), sum.end(), 0.0f);
+      for (int64_t a = 0; a < len; ++a)
+        for (int64_t i = 0; i < inner; ++i)
+          mx[i] = std::max(mx[i], x[a * inner + i]);
+      for (int64_t a = 0; a < len; ++a)
+        for (int64_t i = 0; i < inner; ++i) {
+          float e = std::exp(x[a * inner + i] - mx[i]);
+          sum[i] += e;
+          if (!log)
+            y[a * inner + i] = e;
+        }
+      if (log) {
+        for (int64_t i = 0; i < inner; ++i)
+          mx[i] += std::log(sum[i]);
+        for (int64_t a = 0; a < len; ++a)
+          for (int64_t i = 0; i < inner; ++i)
+            y[a * inner + i] = x[a * inner + i] - mx[i];
+      } else {
+        for (int64_t i = 0; i < inner; ++i)
+          sum[i] = 1.0f / sum[i];
+        for (int64_t a = 0; a < len; ++a)
+          for (int64_t i = 0; i < inner; ++i)
+            y[a * inner + i] *= sum[i];
+      }
+    }
+  }
+}
+
+Status softmaxImpl(const TensorView &x, int64_t axis, const MutableTensorView &out, bool log,
+                   const char *kernel) {
+  DS_RETURN_IF_ERROR(checkTensor(x, DType::F32, kernel, "input"));
+  DS_RETURN_IF_ERROR(checkOutput(out, DType::F32, x.shape, kernel));
+  StatusOr<int64_t> ax = normalizeAxis(axis, x.rank(), "axis");
+  if (!ax)
+    return ax.status().withContext(kernel);
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < *ax; ++i)
+    outer *= x.shape[i];
+  for (int64_t i = *ax + 1; i < x.rank(); ++i)
+    inner *= x.shape[i];
+  const int64_t len = x.shape[*ax];
+  const float *in = x.as<float>();
+  float *o = out.as<float>();
+  if (len == 0 || x.numel() == 0)
+    return Status::ok();
+  if (inner == 1) {
+#pragma omp parallel for schedule(static) if (outer * len > detail::kParallelGrain)
+    for (int64_t r = 0; r < outer; ++r)
+      softmaxRow(in + r * len, o + r * len, len, log);
+  } else {
+    softmaxStrided(in, o, outer, len, inner, log);
+  }
+  return Status::ok();
+}
+
+// Checks x [..., Tq, Tk] (square when `square`) and returns the number of matrices.
+Status checkLastTwo(const TensorView &x, const MutableTensorView &out, bool square,
+                    const char *kernel) {
+  DS_RETURN_IF_ERROR(checkTensor(x, DType::F32, kernel, "input"));
+  DS_RETURN_IF_ERROR(checkOutput(out, DType::F32, x.shape, kernel));
+  if (x.rank() < 2)
+    return Status::error(std::string(kernel) + ": input needs rank >= 2, got " +
+                         shapeToString(x.shape));
+  if (square && x.shape[x.rank() - 1] != x.shape[x.rank() - 2])
+    return Status::error(std::string(kernel) + ": the last two dims must be equal (T x T), got " +
+                         shapeToString(x.shape));
+  return Status::ok();
+}
+
+} // namespace
+
+Status softmax(const TensorView &x, int64_t axis, const MutableTensorView &out) {
+  return softmaxImpl(x, axis, out, /*log=*/false, "softmax");
+}
+
+Status logSoftmax(const TensorView &x, int64_t axis, const MutableTensorView &out) {
+  return softmaxImpl(x, axis, out, /*log=*/true, "log_softmax");
+}
+
+Status causalSoftmax(const TensorView &x, const MutableTensorView &out) {
+  DS_RETURN_IF_ERROR(checkLastTwo(x, out, /*square=*/true, "causal_softmax"));
+  const int64_t t = x.shape.back();
+  const int64_t rows = x.numel() / std::max<int64_t>(t, 1);
+  const float *in = x.as<float>();
+  float *o = out.as<float>();
+#pragma omp parallel for schedule(static) if (rows * t > detail::kParallelGrain)
+  for (int64_t r = 0; r < rows; ++r) {
+    // Row i of its matrix sees columns 0..i; the masked rest is exactly 0 after softmax.
+    const int64_t i = r % t;
+    softmaxRow(in + r * t, o + r * t, i + 1, /*log=*/false);
+    for (int64_t j = i + 1; j < t; ++j)
+      o[r * t + j] = 0.0f;
+  }
+  return Status::ok();
+}
+
+Status causalMask(const TensorView &x, float fill, const MutableTensorView &out) {
+  DS_RETURN_IF_ERROR(checkLastTwo(x, out, /*square=*/false, "causal_mask"));
+  const int64_t tk = x.shape[x.rank() - 1], tq = x.shape[x.rank() - 2];
+  const int64_t rows = tk == 0 ? 0 : x.numel() / tk;
+  const float *in = x.as<float>();
+  float *o = out.as<float>();
+#pragma omp parallel for schedule(static) if (rows * tk > detail::kParallelGrain)
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t i = r % tq;
+    const int64_t keep = std::min(i + 1, tk);
+    for (int64_t j = 0; j < keep; ++j)
+      o[r * tk + j] = in[r * tk + j];
+    for (int64_t j = keep; j < tk; ++j)
+      o[r * tk + j] = fill;
+  }
+  return Status::ok();
+}
+
+} // namespace ds::rt::cpu
