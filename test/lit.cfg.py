@@ -19,5 +19,13 @@ llvm_config.use_default_substitutions()  # FileCheck, not, count, split-file fro
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.ds_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    [ToolSubst("ds-opt", unresolved="fatal")], [config.ds_tools_dir])
+    [ToolSubst("ds-opt", unresolved="fatal"), ToolSubst("ds-run", unresolved="ignore")],
+    [config.ds_tools_dir])
+# Debian's interpreter, which has numpy, for the scripts that compare outputs.
+config.substitutions.append(("%python", config.python_executable))
+if os.path.exists(os.path.join(config.ds_tools_dir, "ds-run")):
+    config.available_features.add("ds-run")
+# mpirun needs HOME and, as root, permission; ds-run passes --allow-run-as-root itself but a
+# test may call mpirun directly.
+llvm_config.with_system_environment(["OMPI_ALLOW_RUN_AS_ROOT", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"])
 config.substitutions.append(("%ds_src_root", config.ds_src_root))

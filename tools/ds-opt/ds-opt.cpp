@@ -1,16 +1,18 @@
 //===- ds-opt.cpp - the ds compiler driver --------------------------------===//
 //
-// mlir-opt with the ds dialect, the upstream dialects ds programs use, and every ds pass.
+// mlir-opt with the ds dialect, the upstream dialects ds programs use, and
+// every ds pass; it also writes plans (-o X.dsplan) and prints them
+// (--ds-print-plan). See ds/Tools/DSOptMain.h.
 //
 //===----------------------------------------------------------------------===//
 
 #include "ds/Dialect/DS/IR/DSDialect.h"
+#include "ds/Tools/DSOptMain.h"
 #include "ds/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
-#include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
 
 int main(int argc, char **argv) {
@@ -19,6 +21,5 @@ int main(int argc, char **argv) {
                   mlir::arith::ArithDialect>();
   mlir::registerTransformsPasses(); // canonicalize, cse, symbol-dce, ...
   mlir::ds::registerDSPasses();
-  return mlir::asMainReturnCode(
-      mlir::MlirOptMain(argc, argv, "ds compiler driver\n", registry));
+  return ds::dsOptMain(argc, argv, registry);
 }

@@ -19,4 +19,17 @@ def StripParamValues : Pass<"ds-strip-param-values", "mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::ds::DSDialect"];
 }
 
+def InsertReleases : Pass<"ds-insert-releases", "mlir::func::FuncOp"> {
+  let summary = "End every tensor's lifetime right after its last use";
+  let description = [{
+    Inserts `ds.release %v` right after the last use of every tensor value of a single-block
+    function (arguments and op results) that is neither returned nor already released; an unused
+    value is released right after its definition (an argument at the start of the body). The plan
+    emitter turns each release into a free, so the runtime can reuse the storage at once.
+    Results of `ds.load_param` are left alone: they are the parameter's own storage, which lives
+    from step to step.
+  }];
+  let dependentDialects = ["::mlir::ds::DSDialect"];
+}
+
 #endif // DS_TRANSFORMS_PASSES_TD

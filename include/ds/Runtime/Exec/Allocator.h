@@ -1,0 +1,28 @@
+// The runtime's own allocator: every buffer of a step comes from here, so the peak it reports
+// is what the plan really used (the number the memory planner predicts), not what the OS saw.
+#ifndef DS_RUNTIME_EXEC_ALLOCATOR_H
+#define DS_RUNTIME_EXEC_ALLOCATOR_H
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ds::rt {
+
+class TrackingAllocator {
+public:
+  // 64-byte aligned, zero-filled memory of `bytes` (at least one byte is allocated).
+  void *allocate(int64_t bytes);
+  void deallocate(void *ptr, int64_t bytes);
+
+  int64_t currentBytes() const { return current_; }
+  int64_t peakBytes() const { return peak_; }
+  void resetPeak() { peak_ = current_; }
+
+private:
+  int64_t current_ = 0;
+  int64_t peak_ = 0;
+};
+
+} // namespace ds::rt
+
+#endif // DS_RUNTIME_EXEC_ALLOCATOR_H

@@ -1,0 +1,106 @@
+// Runs one rank's program of a plan: owns the buffers, initializes parameters, issues kernels on
+// the compute stream and collectives on the communication stream, and waits where the plan says.
+#ifndef DS_RUNTIME_EXEC_EXECUTOR_H
+#define DS_RUNTIME_EXEC_EXECUTOR_H
+
+#include "ds/Plan/Plan.pb.h"
+#include "ds/Runtime/Communicator.h"
+#include "ds/Runtime/Exec/Allocator.h"
+#include "ds/Runtime/Tensor.h"
+
+#include <chrono>
+#include <csignal>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ds::rt {
+
+struct ExecutorOptions {
+  // A collective that has not completed after this long is an error naming rank and instruction.
+  double commTimeoutSeconds = 300;
+  bool recordTrace = false;
+  // Fault injection for tests: rank `faultRank` dies ("exit") or stops responding ("hang") when
+  // it reaches instruction `faultInstruction` of step 0.
+  int faultRank = -1;
+  int64_t faultInstruction = -1;
+  std::string faultKind;
+  // When set, the index of the instruction running now is stored here before it starts, so a
+  // signal handler can say where a rank was when it was stopped.
+  volatile std::sig_atomic_t *currentInstruction = nullptr;
+};
+
+struct TraceEvent {
+  std::string name;
+  plan::Stream stream = plan::COMPUTE;
+  double startUs = 0;
+  double durationUs = 0;
+};
+
+class Executor {
+public:
+  // `world` must outlive the executor; sub-groups for every mesh axis are made here (a
+  // collective call: every rank constructs its executor at the same point).
+  static StatusOr<std::unique_ptr<Executor>> create(const plan::Plan &plan, Communicator &world,
+                                                    ExecutorOptions options);
+  ~Executor();
+
+  // Copies `data` into the input's buffer; dtype and shape must match the plan.
+  Status setInput(const std::string &name, DType dtype, const Shape &shape, const void *data);
+  Status runStep(uint64_t step);
+  // An output of the last step.
+  StatusOr<TensorView> output(const std::string &name) const;
+
+  int rank() const { return world_.rank(); }
+  uint64_t step() const { return step_; }
+  const plan::Plan &plan() const { return plan_; }
+  const TrackingAllocator &allocator() const { return allocator_; }
+  // Bytes and calls of every collective issued so far, over all groups.
+  CommCounters commCounters() const;
+  const std::vector<TraceEvent> &trace() const { return trace_; }
+
+  // What a kernel sees of the instruction it runs (ExecCompute.cpp, ExecCollectives.cpp).
+  struct Slot {
+    void *data = nullptr;
+    int64_t bytes = 0;
+    Shape shape;
+    DType dtype = DType::F32;
+    bool persistent = false; // params, constants and inputs live for the whole run
+  };
+  Slot &slot(uint32_t id) { return slots_[id]; }
+  StatusOr<void *> ensureAllocated(uint32_t id);
+  void release(uint32_t id);
+  Communicator *group(const std::string &axis);
+  std::string describe(int64_t index) const;
+
+private:
+  Executor(const plan::Plan &plan, Communicator &world, ExecutorOptions options);
+  Status initialize();
+  Status initializeParam(const plan::Param &param);
+  Status completePending(int64_t index);
+  // Completes every in-flight collective that reads or writes buffer `id`, then frees it.
+  Status freeBuffer(uint32_t id);
+
+  struct Pending {
+    CommHandle handle;
+    std::function<Status()> finish; // e.g. reorder a gathered buffer once data arrived
+    double startUs = 0;
+  };
+
+  plan::Plan plan_;
+  Communicator &world_;
+  ExecutorOptions options_;
+  TrackingAllocator allocator_;
+  std::vector<Slot> slots_;
+  std::map<std::string, std::unique_ptr<Communicator>> groups_;
+  std::map<int64_t, Pending> pending_;
+  std::vector<TraceEvent> trace_;
+  std::chrono::steady_clock::time_point epoch_;
+  uint64_t step_ = 0;
+};
+
+} // namespace ds::rt
+
+#endif // DS_RUNTIME_EXEC_EXECUTOR_H

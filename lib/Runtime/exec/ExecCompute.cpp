@@ -1,0 +1,270 @@
+// The CPU kernel table: how each compute instruction of a plan calls its kernel.
+#include "InstructionContext.h"
+
+#include "ds/Runtime/Kernels/CPU.h"
+
+#include <cstring>
+
+namespace ds::rt {
+
+namespace {
+
+ComputeFn unaryFn(cpu::UnaryOp op) {
+  return [op](InstructionContext &c) -> Status {
+    DS_ASSIGN_OR_RETURN(out, c.out(0));
+    return cpu::unary(op, c.in(0), out);
+  };
+}
+
+ComputeFn binaryFn(cpu::BinaryOp op) {
+  return [op](InstructionContext &c) -> Status {
+    DS_ASSIGN_OR_RETURN(out, c.out(0));
+    return cpu::binary(op, c.in(0), c.in(1), out);
+  };
+}
+
+ComputeFn reduceFn(cpu::ReduceKind kind) {
+  return [kind](InstructionContext &c) -> Status {
+    DS_ASSIGN_OR_RETURN(axes, c.ints("axes"));
+    DS_ASSIGN_OR_RETURN(out, c.out(0));
+    return cpu::reduce(kind, c.in(0), axes, c.iOr("keepdim", 0) != 0, out);
+  };
+}
+
+// Copies operand 0 into result 0: reshape (same bytes, new shape) and store_param.
+Status copyBytes(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  TensorView in = c.in(0);
+  if (in.bytes() != out.bytes())
+    return c.error("copies " + std::to_string(in.bytes()) + " bytes into a buffer of " +
+                   std::to_string(out.bytes()));
+  if (out.data != in.data)
+    std::memcpy(out.data, in.data, in.bytes());
+  return Status::ok();
+}
+
+// layer_norm and rms_norm take optional weight/bias: which ones are present comes from the
+// operand segment sizes when the plan carries them, else from the operand count.
+void affineOperands(InstructionContext &c, int maxAffine, TensorView &weight, TensorView &bias,
+                    bool &hasWeight, bool &hasBias) {
+  std::vector<int64_t> segments;
+  if (auto s = c.ints("operandSegmentSizes"))
+    segments = *s;
+  else
+    segments = {1, c.numOperands() > 1 ? 1 : 0, c.numOperands() > 2 ? 1 : 0};
+  int next = 1;
+  hasWeight = segments.size() > 1 && segments[1] == 1;
+  if (hasWeight)
+    weight = c.in(next++);
+  hasBias = maxAffine > 1 && segments.size() > 2 && segments[2] == 1;
+  if (hasBias)
+    bias = c.in(next++);
+}
+
+Status layerNorm(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(axis, c.i("axis"));
+  DS_ASSIGN_OR_RETURN(eps, c.f("epsilon"));
+  TensorView weight, bias;
+  bool hasWeight, hasBias;
+  affineOperands(c, 2, weight, bias, hasWeight, hasBias);
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cpu::layerNorm(c.in(0), axis, hasWeight ? &weight : nullptr, hasBias ? &bias : nullptr,
+                        static_cast<float>(eps), out);
+}
+
+Status rmsNorm(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(axis, c.i("axis"));
+  DS_ASSIGN_OR_RETURN(eps, c.f("epsilon"));
+  TensorView weight, bias;
+  bool hasWeight, hasBias;
+  affineOperands(c, 1, weight, bias, hasWeight, hasBias);
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cpu::rmsNorm(c.in(0), axis, hasWeight ? &weight : nullptr, static_cast<float>(eps), out);
+}
+
+Status softmax(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  if (c.iOr("causal", 0))
+    return cpu::causalSoftmax(c.in(0), out);
+  DS_ASSIGN_OR_RETURN(axis, c.i("axis"));
+  return cpu::softmax(c.in(0), axis, out);
+}
+
+Status logSoftmax(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(axis, c.i("axis"));
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cpu::logSoftmax(c.in(0), axis, out);
+}
+
+Status causalMask(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(fill, c.f("fill"));
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cpu::causalMask(c.in(0), static_cast<float>(fill), out);
+}
+
+Status matmul(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cpu::matmul(c.in(0), c.in(1), out, c.iOr("transpose_lhs", 0) != 0,
+                     c.iOr("transpose_rhs", 0) != 0);
+}
+
+Status compare(InstructionContext &c) {
+  static const std::map<std::string, cpu::CompareOp> ops = {
+      {"eq", cpu::CompareOp::Eq}, {"ne", cpu::CompareOp::Ne}, {"lt", cpu::CompareOp::Lt},
+      {"le", cpu::CompareOp::Le}, {"gt", cpu::CompareOp::Gt}, {"ge", cpu::CompareOp::Ge}};
+  DS_ASSIGN_OR_RETURN(predicate, c.s("predicate"));
+  auto op = ops.find(predicate);
+  if (op == ops.end())
+    return c.error("unknown comparison '" + predicate + "'");
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cpu::compare(op->second, c.in(0), c.in(1), out);
+}
+
+Status select(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cpu::select(c.in(0), c.in(1), c.in(2), out);
+}
+
+Status gelu(InstructionContext &c) {
+  std::string approximate = "none";
+  if (auto a = c.s("approximate"))
+    approximate = *a;
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cpu::unary(approximate == "tanh" ? cpu::UnaryOp::GeluTanh : cpu::UnaryOp::Gelu, c.in(0),
+                    out);
+}
+
+Status dropout(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(ratio, c.f("ratio"));
+  DS_ASSIGN_OR_RETURN(seed, c.i("seed"));
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  std::vector<uint8_t> mask(static_cast<size_t>(out.numel()));
+  MutableTensorView maskView(mask.data(), out.shape);
+  // The step is the counter: a new mask every step, the same mask when a step is replayed.
+  return cpu::dropout(c.in(0), static_cast<float>(ratio), static_cast<uint64_t>(seed),
+                      c.executor.step(), out, maskView);
+}
+
+Status cast(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cpu::cast(c.in(0), out);
+}
+
+Status crossEntropy(InstructionContext &c) {
+  static const std::map<std::string, cpu::LossReduction> reductions = {
+      {"none", cpu::LossReduction::None},
+      {"mean", cpu::LossReduction::Mean},
+      {"sum", cpu::LossReduction::Sum}};
+  DS_ASSIGN_OR_RETURN(reduction, c.s("reduction"));
+  auto r = reductions.find(reduction);
+  if (r == reductions.end())
+    return c.error("unknown loss reduction '" + reduction + "'");
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cpu::crossEntropy(c.in(0), c.in(1), c.iOr("ignore_index", -100), r->second, out);
+}
+
+Status transpose(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(perm, c.ints("perm"));
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cpu::transpose(c.in(0), perm, out);
+}
+
+Status expand(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cpu::expand(c.in(0), out);
+}
+
+Status slice(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(starts, c.ints("starts"));
+  DS_ASSIGN_OR_RETURN(ends, c.ints("ends"));
+  DS_ASSIGN_OR_RETURN(steps, c.ints("steps"));
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cpu::slice(c.in(0), starts, ends, steps, out);
+}
+
+Status concat(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(axis, c.i("axis"));
+  std::vector<TensorView> inputs;
+  for (int i = 0; i < c.numOperands(); ++i)
+    inputs.push_back(c.in(i));
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cpu::concat(inputs, axis, out);
+}
+
+Status split(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(axis, c.i("axis"));
+  TensorView in = c.in(0);
+  DS_ASSIGN_OR_RETURN(normalized, normalizeAxis(axis, in.rank(), "split axis"));
+  std::vector<MutableTensorView> outputs;
+  std::vector<int64_t> sizes;
+  for (int i = 0; i < c.numResults(); ++i) {
+    DS_ASSIGN_OR_RETURN(out, c.out(i));
+    sizes.push_back(out.shape[normalized]);
+    outputs.push_back(out);
+  }
+  return cpu::split(in, axis, sizes, outputs);
+}
+
+Status gather(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(axis, c.i("axis"));
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cpu::gather(c.in(0), c.in(1), axis, out);
+}
+
+// Constants are filled when the executor starts and parameter loads alias the parameter, so
+// neither does any work at run time.
+Status nothing(InstructionContext &) { return Status::ok(); }
+
+} // namespace
+
+const std::map<std::string, ComputeFn> &computeTable() {
+  static const std::map<std::string, ComputeFn> table = {
+      {"constant", nothing},
+      {"load_param", nothing},
+      {"store_param", copyBytes},
+      {"reshape", copyBytes},
+      {"add", binaryFn(cpu::BinaryOp::Add)},
+      {"sub", binaryFn(cpu::BinaryOp::Sub)},
+      {"mul", binaryFn(cpu::BinaryOp::Mul)},
+      {"div", binaryFn(cpu::BinaryOp::Div)},
+      {"pow", binaryFn(cpu::BinaryOp::Pow)},
+      {"max", binaryFn(cpu::BinaryOp::Max)},
+      {"min", binaryFn(cpu::BinaryOp::Min)},
+      {"compare", compare},
+      {"select", select},
+      {"neg", unaryFn(cpu::UnaryOp::Neg)},
+      {"abs", unaryFn(cpu::UnaryOp::Abs)},
+      {"exp", unaryFn(cpu::UnaryOp::Exp)},
+      {"log", unaryFn(cpu::UnaryOp::Log)},
+      {"tanh", unaryFn(cpu::UnaryOp::Tanh)},
+      {"erf", unaryFn(cpu::UnaryOp::Erf)},
+      {"sqrt", unaryFn(cpu::UnaryOp::Sqrt)},
+      {"rsqrt", unaryFn(cpu::UnaryOp::Rsqrt)},
+      {"reciprocal", unaryFn(cpu::UnaryOp::Reciprocal)},
+      {"relu", unaryFn(cpu::UnaryOp::Relu)},
+      {"sigmoid", unaryFn(cpu::UnaryOp::Sigmoid)},
+      {"silu", unaryFn(cpu::UnaryOp::Silu)},
+      {"gelu", gelu},
+      {"dropout", dropout},
+      {"cast", cast},
+      {"matmul", matmul},
+      {"softmax", softmax},
+      {"log_softmax", logSoftmax},
+      {"causal_mask", causalMask},
+      {"layer_norm", layerNorm},
+      {"rms_norm", rmsNorm},
+      {"cross_entropy", crossEntropy},
+      {"reduce_sum", reduceFn(cpu::ReduceKind::Sum)},
+      {"reduce_mean", reduceFn(cpu::ReduceKind::Mean)},
+      {"reduce_max", reduceFn(cpu::ReduceKind::Max)},
+      {"transpose", transpose},
+      {"expand", expand},
+      {"slice", slice},
+      {"concat", concat},
+      {"split", split},
+      {"gather", gather},
+  };
+  return table;
+}
+
+} // namespace ds::rt

@@ -1,0 +1,372 @@
+// The executor: buffers, parameter initialization and the instruction loop over streams.
+#include "ds/Runtime/Exec/Executor.h"
+#include "InstructionContext.h"
+
+#include "ds/Runtime/Kernels/CPU/Random.h"
+
+#include <algorithm>
+#include <cmath>
+#include <csignal>
+#include <cstring>
+#include <thread>
+#include <unistd.h>
+
+namespace ds::rt {
+
+namespace {
+StatusOr<DType> runtimeDType(plan::DType dtype, const std::string &buffer) {
+  switch (dtype) {
+  case plan::F32: return DType::F32;
+  case plan::F16: return DType::F16;
+  case plan::BF16: return DType::BF16;
+  case plan::I64: return DType::I64;
+  case plan::I32: return DType::I32;
+  case plan::BOOL: return DType::U8;
+  default:
+    return Status::error("buffer " + buffer + ": element type " + plan::DType_Name(dtype) +
+                         " is not supported by the CPU runtime");
+  }
+}
+
+// Element i of a parameter drawn from `init`: a pure function of (seed, i), so every rank and
+// every run draws the same values whatever the thread count.
+float initialValue(const plan::Initializer &init, int64_t i) {
+  switch (init.distribution()) {
+  case plan::Initializer::ZEROS: return 0.0f;
+  case plan::Initializer::ONES: return 1.0f;
+  case plan::Initializer::UNIFORM: {
+    PhiloxBlock w = philoxWords(init.seed(), 0, static_cast<uint64_t>(i));
+    return static_cast<float>(init.a() + (init.b() - init.a()) * uniformFromWord(w[0]));
+  }
+  case plan::Initializer::NORMAL: {
+    // Box-Muller on two uniforms of this element's own Philox block.
+    PhiloxBlock w = philoxWords(init.seed(), 0, static_cast<uint64_t>(i));
+    double u1 = (static_cast<double>(w[0] >> 8) + 1.0) / 16777217.0; // (0, 1]
+    double u2 = static_cast<double>(w[1] >> 8) / 16777216.0;
+    double z = std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
+    return static_cast<float>(init.a() + init.b() * z);
+  }
+  default: return 0.0f;
+  }
+}
+} // namespace
+
+Executor::Executor(const plan::Plan &plan, Communicator &world, ExecutorOptions options)
+    : plan_(plan), world_(world), options_(std::move(options)),
+      epoch_(std::chrono::steady_clock::now()) {}
+
+Executor::~Executor() {
+  for (Slot &s : slots_)
+    if (s.data)
+      allocator_.deallocate(s.data, s.bytes);
+}
+
+StatusOr<std::unique_ptr<Executor>> Executor::create(const plan::Plan &plan, Communicator &world,
+                                                     ExecutorOptions options) {
+  std::unique_ptr<Executor> executor(new Executor(plan, world, std::move(options)));
+  DS_RETURN_IF_ERROR(executor->initialize());
+  return executor;
+}
+
+Status Executor::initialize() {
+  int64_t world = 1;
+  MeshShape mesh;
+  for (int i = 0; i < plan_.mesh().axis_names_size(); ++i) {
+    mesh.push_back({plan_.mesh().axis_names(i), plan_.mesh().axis_sizes(i)});
+    world *= plan_.mesh().axis_sizes(i);
+  }
+  if (world != world_.size())
+    return Status::error("the plan is for " + std::to_string(world) + " ranks but " +
+                         std::to_string(world_.size()) + " were launched");
+  // Every rank makes the groups in the same order: subGroup is collective.
+  for (const MeshAxis &axis : mesh) {
+    auto group = world_.subGroup(mesh, {axis.name});
+    if (!group)
+      return group.status().withContext("making the group for mesh axis '" + axis.name + "'");
+    groups_[axis.name] = std::move(*group);
+  }
+
+  slots_.resize(plan_.buffers_size());
+  for (const plan::Buffer &b : plan_.buffers()) {
+    Slot &s = slots_[b.id()];
+    auto dtype = runtimeDType(b.dtype(), b.name());
+    if (!dtype)
+      return dtype.status();
+    s.dtype = *dtype;
+    s.shape.assign(b.shape().begin(), b.shape().end());
+    s.bytes = numElements(s.shape) * dtypeSize(s.dtype);
+    if (!b.initial_data().empty()) {
+      if (static_cast<int64_t>(b.initial_data().size()) != s.bytes)
+        return Status::error("constant " + b.name() + " has " + std::to_string(b.initial_data().size()) +
+                             " bytes of data, expected " + std::to_string(s.bytes));
+      auto ptr = ensureAllocated(b.id());
+      if (!ptr)
+        return ptr.status();
+      std::memcpy(*ptr, b.initial_data().data(), s.bytes);
+      s.persistent = true;
+    }
+  }
+  for (const plan::Param &p : plan_.params())
+    DS_RETURN_IF_ERROR(initializeParam(p));
+  for (const plan::Input &in : plan_.inputs()) {
+    auto ptr = ensureAllocated(in.buffer());
+    if (!ptr)
+      return ptr.status();
+    slots_[in.buffer()].persistent = true;
+  }
+  return Status::ok();
+}
+
+Status Executor::initializeParam(const plan::Param &param) {
+  Slot &s = slots_[param.buffer()];
+  auto ptr = ensureAllocated(param.buffer());
+  if (!ptr)
+    return ptr.status();
+  s.persistent = true;
+  if (param.has_init()) {
+    int64_t n = numElements(s.shape);
+    if (s.dtype == DType::F32) {
+      float *out = static_cast<float *>(*ptr);
+      for (int64_t i = 0; i < n; ++i)
+        out[i] = initialValue(param.init(), i);
+    } else if (s.dtype == DType::BF16) {
+      auto *out = static_cast<BFloat16 *>(*ptr);
+      for (int64_t i = 0; i < n; ++i)
+        out[i] = toBFloat16(initialValue(param.init(), i));
+    } else if (s.dtype == DType::F16) {
+      auto *out = static_cast<Half *>(*ptr);
+      for (int64_t i = 0; i < n; ++i)
+        out[i] = toHalf(initialValue(param.init(), i));
+    } else {
+      return Status::error("parameter " + param.name() + ": initializers need a float type");
+    }
+    return Status::ok();
+  }
+  if (static_cast<int64_t>(param.data().size()) != s.bytes)
+    return Status::error("parameter " + param.name() + " has " + std::to_string(param.data().size()) +
+                         " bytes of data, expected " + std::to_string(s.bytes));
+  std::memcpy(*ptr, param.data().data(), s.bytes);
+  return Status::ok();
+}
+
+StatusOr<void *> Executor::ensureAllocated(uint32_t id) {
+  Slot &s = slots_[id];
+  if (!s.data) {
+    s.data = allocator_.allocate(s.bytes);
+    if (!s.data)
+      return Status::error("out of memory allocating " + std::to_string(s.bytes) + " bytes for buffer " +
+                           plan_.buffers(id).name());
+  }
+  return s.data;
+}
+
+void Executor::release(uint32_t id) {
+  Slot &s = slots_[id];
+  if (s.persistent || !s.data)
+    return;
+  allocator_.deallocate(s.data, s.bytes);
+  s.data = nullptr;
+}
+
+Communicator *Executor::group(const std::string &axis) {
+  auto it = groups_.find(axis);
+  return it == groups_.end() ? nullptr : it->second.get();
+}
+
+CommCounters Executor::commCounters() const {
+  CommCounters total;
+  for (const auto &[name, group] : groups_)
+    for (int k = 0; k < kNumCollectiveKinds; ++k) {
+      total.bytes[k] += group->counters().bytes[k];
+      total.calls[k] += group->counters().calls[k];
+    }
+  return total;
+}
+
+std::string Executor::describe(int64_t index) const {
+  const plan::Instruction &inst = plan_.programs(world_.rank()).instructions(index);
+  std::string text = "instruction " + std::to_string(index) + " (" + inst.op();
+  if (!inst.loc().empty())
+    text += " at " + inst.loc();
+  return text + ")";
+}
+
+Status Executor::setInput(const std::string &name, DType dtype, const Shape &shape,
+                          const void *data) {
+  for (const plan::Input &in : plan_.inputs()) {
+    if (in.name() != name)
+      continue;
+    Slot &s = slots_[in.buffer()];
+    if (dtype != s.dtype || shape != s.shape)
+      return Status::error("input '" + name + "' must be " + std::string(dtypeName(s.dtype)) + " " +
+                           shapeToString(s.shape) + ", got " + dtypeName(dtype) + " " +
+                           shapeToString(shape));
+    std::memcpy(s.data, data, s.bytes);
+    return Status::ok();
+  }
+  return Status::error("the plan has no input named '" + name + "'");
+}
+
+StatusOr<TensorView> Executor::output(const std::string &name) const {
+  for (const plan::Output &out : plan_.outputs())
+    if (out.name() == name) {
+      const Slot &s = slots_[out.buffer()];
+      if (!s.data)
+        return Status::error("output '" + name + "' has not been computed");
+      return TensorView(s.data, s.shape, s.dtype);
+    }
+  return Status::error("the plan has no output named '" + name + "'");
+}
+
+Status Executor::completePending(int64_t index) {
+  auto it = pending_.find(index);
+  if (it == pending_.end())
+    return Status::ok(); // already complete
+  Pending &p = it->second;
+  Status waited = p.handle->wait(options_.commTimeoutSeconds);
+  if (!waited.isOk())
+    return waited.withContext("rank " + std::to_string(world_.rank()) + ": " + describe(index));
+  if (p.finish)
+    DS_RETURN_IF_ERROR(p.finish().withContext(describe(index)));
+  if (options_.recordTrace) {
+    double now = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - epoch_)
+                     .count();
+    const plan::Instruction &inst = plan_.programs(world_.rank()).instructions(index);
+    trace_.push_back({inst.op(), plan::COMM, p.startUs, now - p.startUs});
+  }
+  pending_.erase(it);
+  return Status::ok();
+}
+
+Status Executor::freeBuffer(uint32_t id) {
+  const plan::RankProgram &program = plan_.programs(world_.rank());
+  std::vector<int64_t> touching;
+  for (const auto &[index, pending] : pending_) {
+    const plan::Instruction &inst = program.instructions(index);
+    auto uses = [&](const auto &ids) {
+      return std::find(ids.begin(), ids.end(), id) != ids.end();
+    };
+    if (uses(inst.operands()) || uses(inst.results()))
+      touching.push_back(index);
+  }
+  for (int64_t index : touching)
+    DS_RETURN_IF_ERROR(completePending(index));
+  release(id);
+  return Status::ok();
+}
+
+Status Executor::runStep(uint64_t step) {
+  step_ = step;
+  const plan::RankProgram &program = plan_.programs(world_.rank());
+  auto nowUs = [&] {
+    return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - epoch_).count();
+  };
+  const auto &compute = computeTable();
+  const auto &collectives = collectiveTable();
+  for (int64_t index = 0; index < program.instructions_size(); ++index) {
+    const plan::Instruction &inst = program.instructions(index);
+    if (options_.currentInstruction)
+      *options_.currentInstruction = static_cast<std::sig_atomic_t>(index);
+    if (step == 0 && index == options_.faultInstruction && world_.rank() == options_.faultRank) {
+      std::fprintf(stderr, "ds-run: rank %d: injected fault '%s' at %s\n", world_.rank(),
+                   options_.faultKind.c_str(), describe(index).c_str());
+      std::fflush(stderr);
+      if (options_.faultKind == "hang")
+        for (;;)
+          std::this_thread::sleep_for(std::chrono::seconds(1));
+      ::raise(SIGKILL); // a real, abrupt death: no cleanup, no message to the others
+    }
+    for (uint32_t w : inst.waits())
+      DS_RETURN_IF_ERROR(completePending(w));
+    double start = nowUs();
+    if (inst.op() == "free") {
+      for (uint32_t id : inst.operands())
+        DS_RETURN_IF_ERROR(freeBuffer(id));
+      continue;
+    }
+    InstructionContext ctx(*this, inst, index);
+    if (inst.stream() == plan::COMM) {
+      auto fn = collectives.find(inst.op());
+      if (fn == collectives.end())
+        return Status::error(describe(index) + ": no collective implementation for '" + inst.op() + "'");
+      auto issued = fn->second(ctx);
+      if (!issued)
+        return issued.status().withContext("rank " + std::to_string(world_.rank()) + ": " +
+                                           describe(index));
+      pending_[index] = {std::move(issued->handle), std::move(issued->finish), start};
+      continue;
+    }
+    auto fn = compute.find(inst.op());
+    if (fn == compute.end())
+      return Status::error(describe(index) + ": the CPU backend has no kernel for '" + inst.op() + "'");
+    DS_RETURN_IF_ERROR(fn->second(ctx).withContext(describe(index)));
+    if (options_.recordTrace)
+      trace_.push_back({inst.op(), inst.stream(), start, nowUs() - start});
+  }
+  while (!pending_.empty())
+    DS_RETURN_IF_ERROR(completePending(pending_.begin()->first));
+  return Status::ok();
+}
+
+//===----------------------------------------------------------------------===//
+// InstructionContext
+//===----------------------------------------------------------------------===//
+
+TensorView InstructionContext::in(int i) {
+  Executor::Slot &s = executor.slot(inst.operands(i));
+  return TensorView(s.data, s.shape, s.dtype);
+}
+
+StatusOr<MutableTensorView> InstructionContext::out(int i) {
+  uint32_t id = inst.results(i);
+  auto ptr = executor.ensureAllocated(id);
+  if (!ptr)
+    return ptr.status();
+  Executor::Slot &s = executor.slot(id);
+  return MutableTensorView(*ptr, s.shape, s.dtype);
+}
+
+Status InstructionContext::error(const std::string &message) const {
+  return Status::error(message);
+}
+
+StatusOr<int64_t> InstructionContext::i(const std::string &name) const {
+  auto it = inst.attrs().find(name);
+  if (it == inst.attrs().end() || it->second.value_case() != plan::Attr::kI)
+    return Status::error("missing integer attribute '" + name + "'");
+  return it->second.i();
+}
+
+int64_t InstructionContext::iOr(const std::string &name, int64_t fallback) const {
+  auto it = inst.attrs().find(name);
+  if (it == inst.attrs().end() || it->second.value_case() != plan::Attr::kI)
+    return fallback;
+  return it->second.i();
+}
+
+StatusOr<double> InstructionContext::f(const std::string &name) const {
+  auto it = inst.attrs().find(name);
+  if (it == inst.attrs().end())
+    return Status::error("missing float attribute '" + name + "'");
+  if (it->second.value_case() == plan::Attr::kF)
+    return it->second.f();
+  if (it->second.value_case() == plan::Attr::kI)
+    return static_cast<double>(it->second.i());
+  return Status::error("attribute '" + name + "' is not a number");
+}
+
+StatusOr<std::string> InstructionContext::s(const std::string &name) const {
+  auto it = inst.attrs().find(name);
+  if (it == inst.attrs().end() || it->second.value_case() != plan::Attr::kS)
+    return Status::error("missing string attribute '" + name + "'");
+  return it->second.s();
+}
+
+StatusOr<std::vector<int64_t>> InstructionContext::ints(const std::string &name) const {
+  auto it = inst.attrs().find(name);
+  if (it == inst.attrs().end() || it->second.value_case() != plan::Attr::kInts)
+    return Status::error("missing integer-list attribute '" + name + "'");
+  return std::vector<int64_t>(it->second.ints().values().begin(), it->second.ints().values().end());
+}
+
+} // namespace ds::rt

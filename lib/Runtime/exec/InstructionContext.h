@@ -1,0 +1,52 @@
+// What one instruction's implementation sees: its operands as views, its results allocated on
+// demand, and typed access to its attributes with errors that name the instruction.
+#ifndef DS_LIB_RUNTIME_EXEC_INSTRUCTIONCONTEXT_H
+#define DS_LIB_RUNTIME_EXEC_INSTRUCTIONCONTEXT_H
+
+#include "ds/Runtime/Exec/Executor.h"
+
+#include <functional>
+#include <map>
+
+namespace ds::rt {
+
+class InstructionContext {
+public:
+  InstructionContext(Executor &executor, const plan::Instruction &inst, int64_t index)
+      : executor(executor), inst(inst), index(index) {}
+
+  int64_t numOperands() const { return inst.operands_size(); }
+  int64_t numResults() const { return inst.results_size(); }
+  TensorView in(int i);
+  StatusOr<MutableTensorView> out(int i);
+
+  bool has(const std::string &name) const { return inst.attrs().count(name) != 0; }
+  StatusOr<int64_t> i(const std::string &name) const;
+  int64_t iOr(const std::string &name, int64_t fallback) const;
+  StatusOr<double> f(const std::string &name) const;
+  StatusOr<std::string> s(const std::string &name) const;
+  StatusOr<std::vector<int64_t>> ints(const std::string &name) const;
+
+  Status error(const std::string &message) const;
+
+  Executor &executor;
+  const plan::Instruction &inst;
+  int64_t index;
+};
+
+// Issued collectives hand back a request and, optionally, work to do once it completes.
+struct IssuedCollective {
+  CommHandle handle;
+  std::function<Status()> finish;
+};
+
+using ComputeFn = std::function<Status(InstructionContext &)>;
+using CollectiveFn = std::function<StatusOr<IssuedCollective>(InstructionContext &)>;
+
+// Kernel tables, one entry per op: adding an op adds an entry, nothing else.
+const std::map<std::string, ComputeFn> &computeTable();
+const std::map<std::string, CollectiveFn> &collectiveTable();
+
+} // namespace ds::rt
+
+#endif // DS_LIB_RUNTIME_EXEC_INSTRUCTIONCONTEXT_H

@@ -1,0 +1,270 @@
+// ds-run: launch or join the ranks, feed each step's inputs, run the plan, report every step.
+#include "ds/Runtime/Run/RunDriver.h"
+#include "DataFeed.h"
+#include "Launcher.h"
+#include "StepReport.h"
+
+#include "ds/Runtime/Exec/Executor.h"
+#include "ds/Runtime/Exec/Npy.h"
+#include "ds/Runtime/Exec/PlanReader.h"
+#include "ds/Runtime/MPICommunicator.h"
+
+#include <mpi.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace ds::rt {
+
+namespace {
+
+// Where this rank is, for the signal handler: mpirun stops the surviving ranks with SIGTERM when
+// one dies, and each then says which instruction it was at.
+volatile std::sig_atomic_t gCurrentInstruction = -1;
+int gRank = 0;
+
+void onStopSignal(int signal) {
+  char message[160];
+  int n = std::snprintf(message, sizeof message,
+                        "ds-run: rank %d stopped by signal %d at instruction %d\n", gRank, signal,
+                        static_cast<int>(gCurrentInstruction));
+  if (n > 0)
+    (void)!::write(STDERR_FILENO, message, static_cast<size_t>(n));
+  ::_exit(128 + signal);
+}
+
+std::string expandRank(std::string path, int rank) {
+  for (size_t at; (at = path.find("{rank}")) != std::string::npos;)
+    path.replace(at, 6, std::to_string(rank));
+  return path;
+}
+
+// Fills the inputs that come from files once; token inputs are fed per step.
+Status loadFileInputs(Executor &executor, const RunOptions &options) {
+  const plan::Plan &plan = executor.plan();
+  for (const auto &[name, pathPattern] : options.inputs) {
+    bool known = false;
+    for (const plan::Input &in : plan.inputs())
+      known |= in.name() == name;
+    if (!known)
+      return Status::error("--input " + name + ": the plan has no input named '" + name + "'");
+  }
+  for (const plan::Input &in : plan.inputs()) {
+    if (in.source() != plan::Input::FILE)
+      continue;
+    std::optional<std::string> pattern;
+    for (const auto &[name, path] : options.inputs)
+      if (name == in.name())
+        pattern = path;
+    if (!pattern)
+      return Status::error("input '" + in.name() + "' has no value: pass --input " + in.name() +
+                           "=FILE.npy");
+    std::string path = expandRank(*pattern, executor.rank());
+    DS_ASSIGN_OR_RETURN(array, readNpy(path));
+    DS_RETURN_IF_ERROR(
+        executor.setInput(in.name(), array.dtype, array.shape, array.data.data()).withContext(path));
+  }
+  return Status::ok();
+}
+
+// Token windows of this rank for `step` (DESIGN.md: micro-step 0 of data-parallel rank r takes
+// samples s*G + r*mb + [0, mb), G = mb * dp).
+Status feedTokens(Executor &executor, const DataFeed *feed, uint64_t step, int64_t dpSize,
+                  int64_t dpRank) {
+  for (const plan::Input &in : executor.plan().inputs()) {
+    if (in.source() == plan::Input::FILE)
+      continue;
+    if (!feed)
+      return Status::error("the plan reads tokens (input '" + in.name() + "'): pass --data FILE");
+    const plan::Buffer &buffer = executor.plan().buffers(in.buffer());
+    if (buffer.shape_size() != 2)
+      return Status::error("token input '" + in.name() + "' must be [batch, sequence], got rank " +
+                           std::to_string(buffer.shape_size()));
+    int64_t mb = buffer.shape(0), seqLen = buffer.shape(1);
+    int64_t first = static_cast<int64_t>(step) * mb * dpSize + dpRank * mb;
+    std::vector<int64_t> ids;
+    DS_RETURN_IF_ERROR(feed->windows(first, mb, seqLen, in.source() == plan::Input::TARGETS, ids));
+    if (buffer.dtype() == plan::I64) {
+      DS_RETURN_IF_ERROR(executor.setInput(in.name(), DType::I64, {mb, seqLen}, ids.data()));
+    } else if (buffer.dtype() == plan::I32) {
+      std::vector<int32_t> narrow(ids.begin(), ids.end());
+      DS_RETURN_IF_ERROR(executor.setInput(in.name(), DType::I32, {mb, seqLen}, narrow.data()));
+    } else {
+      return Status::error("token input '" + in.name() + "' must hold i64 or i32 ids");
+    }
+  }
+  return Status::ok();
+}
+
+// The scalar the run reports as its loss: the output named "loss", else the only f32 scalar.
+std::optional<std::string> lossOutput(const plan::Plan &plan) {
+  std::optional<std::string> scalar;
+  int scalars = 0;
+  for (const plan::Output &out : plan.outputs()) {
+    const plan::Buffer &b = plan.buffers(out.buffer());
+    if (b.shape_size() != 0 || b.dtype() != plan::F32)
+      continue;
+    if (out.name() == "loss")
+      return out.name();
+    scalar = out.name();
+    ++scalars;
+  }
+  return scalars == 1 ? scalar : std::nullopt;
+}
+
+Status writeOutputs(const Executor &executor, const std::string &dir) {
+  ::mkdir(dir.c_str(), 0755);
+  for (const plan::Output &out : executor.plan().outputs()) {
+    DS_ASSIGN_OR_RETURN(view, executor.output(out.name()));
+    std::string path = dir + "/" + out.name() + ".rank" + std::to_string(executor.rank()) + ".npy";
+    DS_RETURN_IF_ERROR(writeNpy(path, view.dtype, view.shape, view.data));
+  }
+  return Status::ok();
+}
+
+// The size of the data-parallel axis and this rank's coordinate on it (the whole world when the
+// mesh has no "dp" axis).
+void dataParallelPosition(const plan::Plan &plan, int rank, int64_t &dpSize, int64_t &dpRank) {
+  dpSize = 1;
+  dpRank = 0;
+  MeshShape mesh;
+  int dpAxis = -1;
+  for (int i = 0; i < plan.mesh().axis_names_size(); ++i) {
+    mesh.push_back({plan.mesh().axis_names(i), plan.mesh().axis_sizes(i)});
+    if (plan.mesh().axis_names(i) == "dp")
+      dpAxis = i;
+  }
+  auto coords = meshCoordinates(mesh, rank);
+  if (dpAxis < 0 || !coords) {
+    dpSize = planWorldSize(plan);
+    dpRank = rank;
+    return;
+  }
+  dpSize = mesh[dpAxis].size;
+  dpRank = (*coords)[dpAxis];
+}
+
+Status runRank(const RunOptions &options, const plan::Plan &plan, Communicator &world) {
+  ExecutorOptions execOptions;
+  execOptions.commTimeoutSeconds = options.commTimeoutSeconds;
+  execOptions.recordTrace = !options.tracePath.empty();
+  execOptions.faultRank = options.faultRank;
+  execOptions.faultInstruction = options.faultInstruction;
+  execOptions.faultKind = options.faultKind;
+  execOptions.currentInstruction = &gCurrentInstruction;
+  DS_ASSIGN_OR_RETURN(executor, Executor::create(plan, world, execOptions));
+  DS_RETURN_IF_ERROR(loadFileInputs(*executor, options));
+
+  std::optional<DataFeed> feed;
+  if (!options.dataPath.empty()) {
+    DS_ASSIGN_OR_RETURN(opened, DataFeed::open(options.dataPath, options.dataDType));
+    feed = std::move(opened);
+  }
+  int64_t dpSize, dpRank;
+  dataParallelPosition(plan, world.rank(), dpSize, dpRank);
+  int64_t tokensPerRank = 0;
+  for (const plan::Input &in : plan.inputs())
+    if (in.source() == plan::Input::TOKENS) {
+      const plan::Buffer &b = plan.buffers(in.buffer());
+      tokensPerRank = 1;
+      for (int64_t d : b.shape())
+        tokensPerRank *= d;
+    }
+
+  StepReporter reporter(options, plan, world.rank(), world.size());
+  DS_RETURN_IF_ERROR(reporter.open());
+  std::optional<std::string> loss = lossOutput(plan);
+  for (int64_t step = 0; step < options.steps; ++step) {
+    DS_RETURN_IF_ERROR(feedTokens(*executor, feed ? &*feed : nullptr, step, dpSize, dpRank));
+    auto start = std::chrono::steady_clock::now();
+    DS_RETURN_IF_ERROR(executor->runStep(static_cast<uint64_t>(step)));
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::optional<double> lossValue;
+    if (loss) {
+      DS_ASSIGN_OR_RETURN(view, executor->output(*loss));
+      lossValue = *view.as<float>();
+    }
+    DS_RETURN_IF_ERROR(reporter.report(step, lossValue, seconds, tokensPerRank * dpSize, *executor));
+  }
+  if (!options.outputDir.empty())
+    DS_RETURN_IF_ERROR(writeOutputs(*executor, options.outputDir));
+  if (!options.tracePath.empty())
+    DS_RETURN_IF_ERROR(reporter.writeTrace(executor->trace()));
+  return Status::ok();
+}
+
+int rankFromEnvironment() {
+  const char *rank = std::getenv("OMPI_COMM_WORLD_RANK");
+  return rank ? std::atoi(rank) : 0;
+}
+
+} // namespace
+
+int runMain(int argc, char **argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto options = parseRunOptions(args);
+  if (!options) {
+    std::fprintf(stderr, "ds-run: %s\n", options.status().message().c_str());
+    return 1;
+  }
+  if (options->help) {
+    std::fputs(runUsage(), stdout);
+    return 0;
+  }
+  if (options->backend == "cuda") {
+    std::fprintf(stderr, "ds-run: this ds-run has no CUDA backend yet; use --backend cpu\n");
+    return 1;
+  }
+  if (options->np > 1 && !launchedByMPI()) {
+    Status launched = execUnderMPI(*options, args);
+    std::fprintf(stderr, "ds-run: %s\n", launched.message().c_str());
+    return 1;
+  }
+  // Read and check the plan before MPI starts so a bad file fails fast, said once (rank 0).
+  gRank = rankFromEnvironment();
+  auto plan = readPlan(options->planPath);
+  if (!plan) {
+    if (gRank == 0)
+      std::fprintf(stderr, "ds-run: %s\n", plan.status().message().c_str());
+    return 1;
+  }
+  std::signal(SIGTERM, onStopSignal);
+  std::signal(SIGINT, onStopSignal);
+
+  MPI_Init(&argc, &argv);
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  gRank = rank;
+  Status status = Status::ok();
+  if (options->np > 0 && options->np != size)
+    status = Status::error("--np " + std::to_string(options->np) + " but mpirun started " +
+                           std::to_string(size) + " ranks");
+  if (status.isOk() && planWorldSize(*plan) != size)
+    status = Status::error(options->planPath + ": the plan is for " +
+                           std::to_string(planWorldSize(*plan)) + " ranks but " + std::to_string(size) +
+                           " were launched (compile with --ds-world-size=" + std::to_string(size) +
+                           " or launch " + std::to_string(planWorldSize(*plan)) + " ranks)");
+  if (status.isOk()) {
+    auto world = createMPIWorldCommunicator();
+    status = world ? runRank(*options, *plan, **world) : world.status();
+  }
+  if (!status.isOk()) {
+    std::fprintf(stderr, "ds-run: rank %d: %s\n", rank, status.message().c_str());
+    std::fflush(stderr);
+    if (size > 1)
+      MPI_Abort(MPI_COMM_WORLD, 1); // every rank stops now, none waits on this one
+    MPI_Finalize();
+    return 1;
+  }
+  MPI_Finalize();
+  return 0;
+}
+
+} // namespace ds::rt

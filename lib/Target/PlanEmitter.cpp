@@ -1,0 +1,308 @@
+//===- PlanEmitter.cpp - ds step function -> plan -------------------------===//
+//
+// Walks the step function once, in order: every tensor value gets a buffer,
+// every op an instruction. The program is SPMD, so every rank gets the same
+// instruction list.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ds/Target/PlanEmitter.h"
+
+#include "ModuleState.h"
+#include "OpAttrs.h"
+#include "PlanTensors.h"
+#include "StreamWaits.h"
+
+#include "ds/Dialect/DS/IR/DSOps.h"
+#include "ds/Plan/PlanVersion.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "llvm/ADT/StringMap.h"
+
+using namespace mlir;
+using namespace mlir::ds;
+namespace plan = ::ds::plan;
+
+namespace {
+
+/// `file:line:col` of the first file location in `loc`, or "" when it has none.
+std::string formatLoc(Location loc) {
+  auto fileLoc = loc->findInstanceOf<FileLineColLoc>();
+  if (!fileLoc)
+    return "";
+  return (fileLoc.getFilename().getValue() + ":" + Twine(fileLoc.getLine()) +
+          ":" + Twine(fileLoc.getColumn()))
+      .str();
+}
+
+/// Collectives are the ops that touch the network; the runtime runs them on the
+/// COMM stream.
+bool isCollective(Operation *op) {
+  auto memory = dyn_cast<MemoryEffectOpInterface>(op);
+  if (!memory)
+    return false;
+  SmallVector<MemoryEffects::EffectInstance> effects;
+  memory.getEffects(effects);
+  return llvm::any_of(effects, [](const MemoryEffects::EffectInstance &effect) {
+    return effect.getResource() == CommunicationResource::get();
+  });
+}
+
+/// Builds one plan; see buildPlan.
+class PlanBuilder {
+public:
+  PlanBuilder(ModuleOp module, int64_t worldSize)
+      : module(module), worldSize(worldSize) {}
+
+  FailureOr<plan::Plan> build();
+
+private:
+  LogicalResult addInputs(func::FuncOp step);
+  LogicalResult addInstructions(Block &body, plan::RankProgram &program);
+  LogicalResult addOutputs(func::FuncOp step, func::ReturnOp ret);
+
+  /// A new buffer for `value`, named `name` (a default name when empty).
+  FailureOr<uint32_t> addBuffer(Value value, StringRef name = {});
+  /// The buffer an operand reads; also rejects reads of a parameter's old value
+  /// (see below).
+  FailureOr<uint32_t> getOperandBuffer(Operation *user, Value value);
+  std::string getDefaultName(Value value);
+
+  ModuleOp module;
+  int64_t worldSize;
+  plan::Plan planMessage;
+  std::unique_ptr<AsmState> asmState; // SSA names ("%12") of the step function
+  DenseMap<Value, uint32_t> bufferOf;
+  llvm::StringMap<uint32_t> paramBufferOf;
+
+  // ds.load_param results alias the parameter's storage, so once a
+  // ds.store_param writes the parameter, values loaded before it would silently
+  // read the new contents. Such reads are rejected instead: they need a copy
+  // the plan does not make.
+  DenseMap<Value, LoadParamOp> loadOf;
+  llvm::StringMap<StoreParamOp> lastStoreOf;
+};
+
+std::string PlanBuilder::getDefaultName(Value value) {
+  if (auto name = value.getLoc()->findInstanceOf<NameLoc>()) {
+    std::string text = name.getName().str();
+    auto result = dyn_cast<OpResult>(value);
+    if (result && result.getOwner()->getNumResults() > 1)
+      text += "#" + std::to_string(result.getResultNumber());
+    return text;
+  }
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  value.printAsOperand(os, *asmState);
+  return text;
+}
+
+FailureOr<uint32_t> PlanBuilder::addBuffer(Value value, StringRef name) {
+  FailureOr<uint32_t> id =
+      ::ds::appendBuffer(planMessage, value.getType(),
+                         name.empty() ? getDefaultName(value) : name.str());
+  if (failed(id))
+    return emitError(value.getLoc(),
+                     "a plan buffer cannot hold a value of type ")
+           << value.getType()
+           << " (expected a static tensor of f32, f16, bf16, f64, i64, i32, i8 "
+              "or i1)";
+  bufferOf[value] = *id;
+  return *id;
+}
+
+FailureOr<uint32_t> PlanBuilder::getOperandBuffer(Operation *user,
+                                                  Value value) {
+  auto load = loadOf.find(value);
+  if (load != loadOf.end()) {
+    StringRef param = load->second.getParam();
+    StoreParamOp store = lastStoreOf.lookup(param);
+    if (store && load->second->isBeforeInBlock(store)) {
+      InFlightDiagnostic diag =
+          emitError(user->getLoc(), "reads @")
+          << param << " as loaded before a ds.store_param overwrote it";
+      diag.attachNote(load->second.getLoc()) << "loaded here";
+      diag.attachNote(store.getLoc()) << "overwritten here";
+      return diag;
+    }
+  }
+  auto buffer = bufferOf.find(value);
+  if (buffer == bufferOf.end())
+    return emitError(user->getLoc(),
+                     "operand is not a value of the step function");
+  return buffer->second;
+}
+
+LogicalResult PlanBuilder::addInputs(func::FuncOp step) {
+  // The data convention: the first integer input takes the token window, the
+  // second the next-token targets. i1 masks are not token ids.
+  int integerInputs = 0;
+  for (BlockArgument argument : step.getArguments()) {
+    unsigned index = argument.getArgNumber();
+    auto given = step.getArgAttrOfType<StringAttr>(index, "ds.name");
+    std::string name = given ? given.str() : "input" + std::to_string(index);
+    FailureOr<uint32_t> buffer = addBuffer(argument, given ? name : "");
+    if (failed(buffer))
+      return failure();
+    plan::Input &input = *planMessage.add_inputs();
+    input.set_name(name);
+    input.set_buffer(*buffer);
+    Type element = cast<RankedTensorType>(argument.getType()).getElementType();
+    bool isInteger = element.isSignlessInteger() && !element.isInteger(1);
+    plan::Input::Source source = plan::Input::FILE;
+    if (isInteger && integerInputs == 0)
+      source = plan::Input::TOKENS;
+    else if (isInteger && integerInputs == 1)
+      source = plan::Input::TARGETS;
+    integerInputs += isInteger;
+    input.set_source(source);
+  }
+  return success();
+}
+
+LogicalResult PlanBuilder::addInstructions(Block &body,
+                                           plan::RankProgram &program) {
+  ::ds::StreamWaits streamWaits;
+  for (Operation &op : body) {
+    if (isa<func::ReturnOp>(op))
+      continue; // the outputs say what it returns
+    if (auto load = dyn_cast<LoadParamOp>(op)) {
+      // Reads the parameter's storage in place: no instruction, no copy.
+      bufferOf[load.getResult()] = paramBufferOf.lookup(load.getParam());
+      loadOf[load.getResult()] = load;
+      continue;
+    }
+    if (!isa<DSDialect>(op.getDialect()) || isa<ParamOp, MeshOp>(op))
+      return op.emitError("the plan emitter does not know op '")
+             << op.getName() << "'";
+
+    plan::Instruction &instruction = *program.add_instructions();
+    instruction.set_loc(formatLoc(op.getLoc()));
+    SmallVector<uint32_t> reads, writes;
+    for (Value operand : op.getOperands()) {
+      FailureOr<uint32_t> buffer = getOperandBuffer(&op, operand);
+      if (failed(buffer))
+        return failure();
+      instruction.add_operands(*buffer);
+      reads.push_back(*buffer);
+    }
+
+    if (auto release = dyn_cast<ReleaseOp>(op)) {
+      if (auto load = loadOf.lookup(release.getValue()))
+        return op.emitError("cannot free the storage of parameter @")
+               << load.getParam() << ", which lives from step to step";
+      instruction.set_op("free");
+      writes = std::move(reads);
+      reads.clear();
+    } else if (auto store = dyn_cast<StoreParamOp>(op)) {
+      instruction.set_op("store_param");
+      uint32_t paramBuffer = paramBufferOf.lookup(store.getParam());
+      instruction.add_results(paramBuffer);
+      writes.push_back(paramBuffer);
+      lastStoreOf[store.getParam()] = store;
+    } else {
+      instruction.set_op(op.getName().stripDialect().str());
+      for (Value result : op.getResults()) {
+        FailureOr<uint32_t> buffer = addBuffer(result);
+        if (failed(buffer))
+          return failure();
+        instruction.add_results(*buffer);
+        writes.push_back(*buffer);
+      }
+    }
+
+    if (auto constant = dyn_cast<ConstantOp>(op)) {
+      // The value travels as the buffer's initial_data. The instruction marks
+      // where the value is first needed: a runtime may keep constants resident
+      // from load time, or (re)fill the buffer from initial_data here, after a
+      // free of an earlier step handed the storage to other values.
+      FailureOr<std::string> bytes =
+          ::ds::getTensorBytes(constant.getValue(), op.getLoc());
+      if (failed(bytes))
+        return failure();
+      planMessage.mutable_buffers(instruction.results(0))
+          ->set_initial_data(std::move(*bytes));
+    } else if (failed(::ds::addInherentAttrs(&op, instruction))) {
+      return failure();
+    }
+
+    plan::Stream stream = plan::COMPUTE;
+    if (isCollective(&op))
+      stream = plan::COMM;
+    else if (isa<ReleaseOp>(op))
+      // Freeing a collective's input on the compute stream would stall compute
+      // until the collective is done; freeing it behind the collective costs
+      // nothing.
+      stream = streamWaits.getLastUseStream(instruction.operands(0));
+    instruction.set_stream(stream);
+    for (uint32_t wait : streamWaits.add(stream, reads, writes))
+      instruction.add_waits(wait);
+  }
+  return success();
+}
+
+LogicalResult PlanBuilder::addOutputs(func::FuncOp step, func::ReturnOp ret) {
+  for (OpOperand &operand : ret->getOpOperands()) {
+    unsigned index = operand.getOperandNumber();
+    FailureOr<uint32_t> buffer = getOperandBuffer(ret, operand.get());
+    if (failed(buffer))
+      return failure();
+    auto given = step.getResultAttrOfType<StringAttr>(index, "ds.name");
+    plan::Output &output = *planMessage.add_outputs();
+    output.set_name(given ? given.str() : "output" + std::to_string(index));
+    output.set_buffer(*buffer);
+  }
+  return success();
+}
+
+FailureOr<plan::Plan> PlanBuilder::build() {
+  if (worldSize < 1)
+    return module.emitError("the world size must be at least 1, got ")
+           << worldSize;
+  FailureOr<func::FuncOp> step = ::ds::findStepFunction(module);
+  if (failed(step))
+    return failure();
+  Region &region = step->getBody();
+  if (!llvm::hasSingleElement(region))
+    return step->emitError("step function @")
+           << step->getSymName() << " has " << region.getBlocks().size()
+           << " blocks; a plan is one straight-line instruction list";
+  asmState = std::make_unique<AsmState>(*step);
+
+  planMessage.mutable_version()->set_major(::ds::plan::kPlanVersionMajor);
+  planMessage.mutable_version()->set_minor(::ds::plan::kPlanVersionMinor);
+  planMessage.set_producer("ds-opt");
+  plan::RankProgram program;
+  Block &body = region.front();
+  auto ret = dyn_cast<func::ReturnOp>(body.getTerminator());
+  if (!ret)
+    return step->emitError("step function @")
+           << step->getSymName() << " does not end in func.return";
+  if (failed(::ds::addMesh(module, worldSize, planMessage)))
+    return failure();
+  FailureOr<llvm::StringMap<uint32_t>> params =
+      ::ds::addParams(module, planMessage);
+  if (failed(params))
+    return failure();
+  paramBufferOf = std::move(*params);
+  if (failed(addInputs(*step)) || failed(addInstructions(body, program)) ||
+      failed(addOutputs(*step, ret)))
+    return failure();
+
+  // SPMD: every rank runs the same list; a rank finds its groups from the mesh.
+  for (int64_t rank = 0; rank < worldSize; ++rank) {
+    plan::RankProgram &copy = *planMessage.add_programs();
+    copy = program;
+    copy.set_rank(static_cast<int32_t>(rank));
+  }
+  return std::move(planMessage);
+}
+
+} // namespace
+
+namespace ds {
+FailureOr<plan::Plan> buildPlan(ModuleOp module, int64_t worldSize) {
+  return PlanBuilder(module, worldSize).build();
+}
+} // namespace ds

@@ -1,0 +1,177 @@
+//===- DSOptMain.cpp - the ds-opt driver ----------------------------------===//
+//
+// Everything but plans goes through mlir-opt's own main untouched. A `.dsplan`
+// output needs the module after the passes rather than its text, so that path
+// rebuilds mlir-opt's steps (parse, requested passes) from its pieces and then
+// inserts releases and emits the plan.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ds/Tools/DSOptMain.h"
+
+#include "ds/Target/PlanEmitter.h"
+#include "ds/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+
+static llvm::cl::opt<int64_t> worldSizeOption(
+    "ds-world-size",
+    llvm::cl::desc("Number of ranks the program runs on (default 1)"),
+    llvm::cl::init(1));
+
+static llvm::cl::opt<bool>
+    printPlanOption("ds-print-plan",
+                    llvm::cl::desc("Read the input as a plan file (.dsplan) "
+                                   "and print it as protobuf text"),
+                    llvm::cl::init(false));
+
+static constexpr llvm::StringLiteral kPlanExtension = ".dsplan";
+
+/// Prints a driver error (no source location) and gives the exit code.
+static int reportError(const llvm::Twine &message) {
+  llvm::errs() << "ds-opt: error: " << message << "\n";
+  return 1;
+}
+
+/// `file:line:col` of a diagnostic, or the input file when it points nowhere in
+/// it.
+static std::string formatDiagnosticLoc(Location loc,
+                                       llvm::StringRef inputFilename) {
+  auto fileLoc = loc->findInstanceOf<FileLineColLoc>();
+  // Line 0 is the implicit module around the file's ops: the whole file.
+  if (fileLoc && fileLoc.getLine() != 0)
+    return (fileLoc.getFilename().getValue() + ":" +
+            llvm::Twine(fileLoc.getLine()) + ":" +
+            llvm::Twine(fileLoc.getColumn()))
+        .str();
+  return inputFilename.str();
+}
+
+static llvm::StringRef getSeverityName(DiagnosticSeverity severity) {
+  switch (severity) {
+  case DiagnosticSeverity::Error:
+    return "error";
+  case DiagnosticSeverity::Warning:
+    return "warning";
+  case DiagnosticSeverity::Note:
+    return "note";
+  case DiagnosticSeverity::Remark:
+    return "remark";
+  }
+  llvm_unreachable("unknown diagnostic severity");
+}
+
+/// One line per diagnostic (and per note): `file:line:col: error: message`,
+/// without the quoted source line that mlir-opt adds, so an error reads the
+/// same in a terminal and in a log.
+static void printDiagnostic(Diagnostic &diag, llvm::StringRef inputFilename) {
+  llvm::errs() << formatDiagnosticLoc(diag.getLocation(), inputFilename) << ": "
+               << getSeverityName(diag.getSeverity()) << ": " << diag.str()
+               << "\n";
+  for (Diagnostic &note : diag.getNotes())
+    printDiagnostic(note, inputFilename);
+}
+
+/// `ds-opt IN [passes] -o OUT.dsplan`: parse, run the requested passes, insert
+/// releases, emit.
+static int compileToPlan(llvm::StringRef inputFilename,
+                         llvm::StringRef outputFilename,
+                         DialectRegistry &registry) {
+  MlirOptMainConfig config = MlirOptMainConfig::createFromCLOptions();
+  if (!config.inputSplitMarker().empty() || config.shouldVerifyDiagnostics())
+    return reportError(
+        "--split-input-file and --verify-diagnostics cannot be used "
+        "with a " +
+        kPlanExtension + " output");
+
+  std::string errorMessage;
+  std::unique_ptr<llvm::MemoryBuffer> input =
+      openInputFile(inputFilename, &errorMessage);
+  if (!input)
+    return reportError(errorMessage);
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
+
+  MLIRContext context(registry);
+  context.allowUnregisteredDialects(config.shouldAllowUnregisteredDialects());
+  // Errors name their op and location; printing the whole op would bury them.
+  context.printOpOnDiagnostic(false);
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+    printDiagnostic(diag, inputFilename);
+    return success();
+  });
+
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+  if (!module)
+    return 1;
+
+  PassManager passManager(&context, ModuleOp::getOperationName(),
+                          OpPassManager::Nesting::Implicit);
+  passManager.enableVerifier(config.shouldVerifyPasses());
+  if (failed(applyPassManagerCLOptions(passManager)) ||
+      failed(config.setupPassPipeline(passManager)))
+    return 1;
+  // The runtime reuses storage only where the plan frees it.
+  passManager.addNestedPass<func::FuncOp>(mlir::ds::createInsertReleases());
+  if (failed(passManager.run(*module)))
+    return 1;
+
+  FailureOr<::ds::plan::Plan> plan = ::ds::buildPlan(*module, worldSizeOption);
+  if (failed(plan))
+    return 1;
+  if (llvm::Error error = ::ds::writePlanFile(*plan, outputFilename))
+    return reportError(llvm::toString(std::move(error)));
+  return 0;
+}
+
+/// `ds-opt --ds-print-plan IN.dsplan [-o OUT]`.
+static int printPlan(llvm::StringRef inputFilename,
+                     llvm::StringRef outputFilename) {
+  if (outputFilename.ends_with(kPlanExtension))
+    return reportError("--ds-print-plan writes text, not a plan: '" +
+                       outputFilename + "' would hold text under a " +
+                       kPlanExtension + " name");
+  llvm::Expected<::ds::plan::Plan> plan = ::ds::readPlanFile(inputFilename);
+  if (!plan)
+    return reportError(llvm::toString(plan.takeError()));
+  std::string errorMessage;
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      openOutputFile(outputFilename, &errorMessage);
+  if (!output)
+    return reportError(errorMessage);
+  output->os() << ::ds::formatPlanAsText(*plan);
+  output->keep();
+  return 0;
+}
+
+namespace ds {
+int dsOptMain(int argc, char **argv, DialectRegistry &registry) {
+  auto [inputFilename, outputFilename] =
+      registerAndParseCLIOptions(argc, argv, "ds compiler driver\n", registry);
+  if (worldSizeOption < 1)
+    return reportError(
+        "--ds-world-size=" + llvm::Twine(worldSizeOption.getValue()) +
+        ": the world size must be at least 1");
+  bool emitsPlan = llvm::StringRef(outputFilename).ends_with(kPlanExtension);
+  if (!printPlanOption && !emitsPlan)
+    return asMainReturnCode(
+        MlirOptMain(argc, argv, inputFilename, outputFilename, registry));
+
+  llvm::InitLLVM initLLVM(argc, argv);
+  if (printPlanOption)
+    return printPlan(inputFilename, outputFilename);
+  return compileToPlan(inputFilename, outputFilename, registry);
+}
+} // namespace ds
