@@ -2,6 +2,7 @@
 #include "ds/Runtime/Run/RunDriver.h"
 #include "DataFeed.h"
 #include "Launcher.h"
+#include "OnnxTest.h"
 #include "StepReport.h"
 
 #include "ds/Runtime/Exec/Executor.h"
@@ -52,7 +53,15 @@ std::string expandRank(std::string path, int rank) {
   return path;
 }
 
-// Fills the inputs that come from files once; token inputs are fed per step.
+bool givenByFlag(const RunOptions &options, const std::string &name) {
+  for (const auto &[flagName, path] : options.inputs)
+    if (flagName == name)
+      return true;
+  return false;
+}
+
+// Fills the inputs given by --input once (any input, token inputs too: a user may feed exact
+// windows); every other input must be a token input fed from --data each step.
 Status loadFileInputs(Executor &executor, const RunOptions &options) {
   const plan::Plan &plan = executor.plan();
   for (const auto &[name, pathPattern] : options.inputs) {
@@ -63,15 +72,16 @@ Status loadFileInputs(Executor &executor, const RunOptions &options) {
       return Status::error("--input " + name + ": the plan has no input named '" + name + "'");
   }
   for (const plan::Input &in : plan.inputs()) {
-    if (in.source() != plan::Input::FILE)
-      continue;
     std::optional<std::string> pattern;
     for (const auto &[name, path] : options.inputs)
       if (name == in.name())
         pattern = path;
-    if (!pattern)
-      return Status::error("input '" + in.name() + "' has no value: pass --input " + in.name() +
-                           "=FILE.npy");
+    if (!pattern) {
+      if (in.source() == plan::Input::FILE)
+        return Status::error("input '" + in.name() + "' has no value: pass --input " + in.name() +
+                             "=FILE.npy");
+      continue;
+    }
     std::string path = expandRank(*pattern, executor.rank());
     DS_ASSIGN_OR_RETURN(array, readNpy(path));
     DS_RETURN_IF_ERROR(
@@ -82,13 +92,14 @@ Status loadFileInputs(Executor &executor, const RunOptions &options) {
 
 // Token windows of this rank for `step` (DESIGN.md: micro-step 0 of data-parallel rank r takes
 // samples s*G + r*mb + [0, mb), G = mb * dp).
-Status feedTokens(Executor &executor, const DataFeed *feed, uint64_t step, int64_t dpSize,
-                  int64_t dpRank) {
+Status feedTokens(Executor &executor, const RunOptions &options, const DataFeed *feed,
+                  uint64_t step, int64_t dpSize, int64_t dpRank) {
   for (const plan::Input &in : executor.plan().inputs()) {
-    if (in.source() == plan::Input::FILE)
+    if (in.source() == plan::Input::FILE || givenByFlag(options, in.name()))
       continue;
     if (!feed)
-      return Status::error("the plan reads tokens (input '" + in.name() + "'): pass --data FILE");
+      return Status::error("the plan reads tokens (input '" + in.name() +
+                           "'): pass --data FILE or --input " + in.name() + "=FILE.npy");
     const plan::Buffer &buffer = executor.plan().buffers(in.buffer());
     if (buffer.shape_size() != 2)
       return Status::error("token input '" + in.name() + "' must be [batch, sequence], got rank " +
@@ -190,7 +201,8 @@ Status runRank(const RunOptions &options, const plan::Plan &plan, Communicator &
   DS_RETURN_IF_ERROR(reporter.open());
   std::optional<std::string> loss = lossOutput(plan);
   for (int64_t step = 0; step < options.steps; ++step) {
-    DS_RETURN_IF_ERROR(feedTokens(*executor, feed ? &*feed : nullptr, step, dpSize, dpRank));
+    DS_RETURN_IF_ERROR(
+        feedTokens(*executor, options, feed ? &*feed : nullptr, step, dpSize, dpRank));
     auto start = std::chrono::steady_clock::now();
     DS_RETURN_IF_ERROR(executor->runStep(static_cast<uint64_t>(step)));
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -226,6 +238,8 @@ int runMain(int argc, char **argv) {
     std::fputs(runUsage(), stdout);
     return 0;
   }
+  if (!options->onnxTestDir.empty())
+    return runOnnxTest(options->onnxTestDir, OnnxTestTolerance(), argc, argv);
   if (options->backend == "cuda") {
     std::fprintf(stderr, "ds-run: this ds-run has no CUDA backend yet; use --backend cpu\n");
     return 1;

@@ -21,6 +21,11 @@ const char *runUsage() {
   --comm-timeout S       seconds a collective may take before every rank stops (default 300)
   --backend cpu|cuda     where to run (only cpu is built today)
   --fault-inject R:I:K   testing: rank R dies (K=exit) or hangs (K=hang) at instruction I
+
+       ds-run --onnx-test DIR
+  runs one ONNX backend test case (DIR/model.onnx, DIR/test_data_set_*): compiles it with the
+  ds-opt next to ds-run, runs it forward on one rank, compares every output (rtol 1e-4,
+  atol 1e-5), prints PASS or FAIL with the worst error, exits 0 or 1
 )";
 }
 
@@ -71,6 +76,9 @@ StatusOr<RunOptions> parseRunOptions(const std::vector<std::string> &args) {
       if (number < 1)
         return Status::error("--np must be at least 1, got " + value);
       o.np = static_cast<int>(number);
+    } else if (flag == "--onnx-test") {
+      DS_RETURN_IF_ERROR(next());
+      o.onnxTestDir = value;
     } else if (flag == "--hostfile") {
       DS_RETURN_IF_ERROR(next());
       o.hostfile = value;
@@ -130,7 +138,9 @@ StatusOr<RunOptions> parseRunOptions(const std::vector<std::string> &args) {
       return Status::error("unknown option '" + flag + "' (see ds-run --help)");
     }
   }
-  if (!o.help && o.planPath.empty())
+  if (!o.onnxTestDir.empty() && !o.planPath.empty())
+    return Status::error("--onnx-test runs a test directory, not the plan " + o.planPath);
+  if (!o.help && o.planPath.empty() && o.onnxTestDir.empty())
     return Status::error("no plan file given (see ds-run --help)");
   return o;
 }

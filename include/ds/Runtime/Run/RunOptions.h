@@ -26,6 +26,7 @@ struct RunOptions {
   int faultRank = -1;
   int64_t faultInstruction = -1;
   std::string faultKind;
+  std::string onnxTestDir; // --onnx-test DIR
   bool help = false;
 };
 
