@@ -274,3 +274,72 @@ TEST(UnaryErrors, ShapeAndDtype) {
 }
 
 } // namespace
+
+namespace {
+
+// Integer arithmetic and comparisons, broadcast, against int64 references on random values
+// (division by zero is defined as 0 rather than a trap).
+TEST(IntegerElementwise, ArithmeticAndComparisonsOnI64AndI32) {
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int64_t> dist(-50, 50);
+  Shape as = {3, 1, 5}, bs = {4, 1}, os = {3, 4, 5};
+  std::vector<int64_t> a(15), b(4);
+  for (auto &v : a)
+    v = dist(rng);
+  for (auto &v : b)
+    v = dist(rng) | 1; // odd: never zero
+  std::vector<int32_t> a32(a.begin(), a.end()), b32(b.begin(), b.end());
+  for (BinaryOp op : {BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div, BinaryOp::Max,
+                      BinaryOp::Min}) {
+    std::vector<int64_t> out(60);
+    std::vector<int32_t> out32(60);
+    ASSERT_OK(cpu::binary(op, TensorView(a.data(), as), TensorView(b.data(), bs),
+                          MutableTensorView(out.data(), os)));
+    ASSERT_OK(cpu::binary(op, TensorView(a32.data(), as), TensorView(b32.data(), bs),
+                          MutableTensorView(out32.data(), os)));
+    for (int64_t i = 0; i < 3; ++i)
+      for (int64_t j = 0; j < 4; ++j)
+        for (int64_t k = 0; k < 5; ++k) {
+          int64_t x = a[i * 5 + k], y = b[j], expected = 0;
+          switch (op) {
+          case BinaryOp::Add: expected = x + y; break;
+          case BinaryOp::Sub: expected = x - y; break;
+          case BinaryOp::Mul: expected = x * y; break;
+          case BinaryOp::Div: expected = x / y; break;
+          case BinaryOp::Max: expected = std::max(x, y); break;
+          case BinaryOp::Min: expected = std::min(x, y); break;
+          default: break;
+          }
+          int64_t at = (i * 4 + j) * 5 + k;
+          EXPECT_EQ(out[at], expected) << cpu::binaryOpName(op) << " at " << at;
+          EXPECT_EQ(out32[at], expected) << cpu::binaryOpName(op) << " (i32) at " << at;
+        }
+  }
+  std::vector<uint8_t> lt(60);
+  ASSERT_OK(cpu::compare(CompareOp::Lt, TensorView(a.data(), as), TensorView(b.data(), bs),
+                         MutableTensorView(lt.data(), os)));
+  for (int64_t i = 0; i < 3; ++i)
+    for (int64_t j = 0; j < 4; ++j)
+      for (int64_t k = 0; k < 5; ++k)
+        EXPECT_EQ(lt[(i * 4 + j) * 5 + k], a[i * 5 + k] < b[j] ? 1 : 0);
+  // Mixed element types are still an error.
+  std::vector<int64_t> sum(60);
+  EXPECT_ERROR_CONTAINS(cpu::binary(BinaryOp::Add, TensorView(a.data(), as),
+                                    TensorView(b32.data(), bs), MutableTensorView(sum.data(), os)),
+                        "rhs must be i64");
+}
+
+TEST(IntegerElementwise, SelectMovesAnyElementType) {
+  std::vector<uint8_t> cond = {1, 0, 0, 1};
+  std::vector<int64_t> a = {10, 20, 30, 40}, b = {-1};
+  std::vector<int64_t> out(4);
+  ASSERT_OK(cpu::select(TensorView(cond.data(), {4}), TensorView(a.data(), {4}),
+                        TensorView(b.data(), {1}), MutableTensorView(out.data(), {4})));
+  EXPECT_EQ(out, (std::vector<int64_t>{10, -1, -1, 40}));
+  std::vector<uint8_t> ba = {1, 1, 1, 1}, bb = {0}, bout(4);
+  ASSERT_OK(cpu::select(TensorView(cond.data(), {4}), TensorView(ba.data(), {4}),
+                        TensorView(bb.data(), {1}), MutableTensorView(bout.data(), {4})));
+  EXPECT_EQ(bout, cond);
+}
+
+} // namespace

@@ -1,9 +1,13 @@
-// Binary arithmetic, comparisons and select with numpy broadcasting, on f32.
+// Binary arithmetic, comparisons and select with numpy broadcasting: arithmetic and comparisons
+// on f32, i64 and i32 (integer ops appear in index arithmetic the importer could not fold),
+// select on any element type.
 #include "ds/Runtime/Kernels/CPU/Elementwise.h"
 
 #include "Common.h"
 
 #include <cmath>
+#include <functional>
+#include <type_traits>
 
 namespace ds::rt::cpu {
 
@@ -78,50 +82,105 @@ void binaryLoop(const BroadcastLoop &loop, const In0 *a, const In1 *b, Out *out,
   });
 }
 
-struct AddOp {
-  float operator()(float a, float b) const { return a + b; }
+template <typename T> struct AddOp {
+  T operator()(T a, T b) const { return a + b; }
 };
-struct SubOp {
-  float operator()(float a, float b) const { return a - b; }
+template <typename T> struct SubOp {
+  T operator()(T a, T b) const { return a - b; }
 };
-struct MulOp {
-  float operator()(float a, float b) const { return a * b; }
+template <typename T> struct MulOp {
+  T operator()(T a, T b) const { return a * b; }
 };
-struct DivOp {
-  float operator()(float a, float b) const { return a / b; }
+template <typename T> struct DivOp {
+  T operator()(T a, T b) const {
+    if constexpr (std::is_integral_v<T>)
+      return b == 0 ? T(0) : a / b; // truncating, as C and ONNX; no trap on zero
+    else
+      return a / b;
+  }
 };
-struct PowOp {
-  float operator()(float a, float b) const { return std::pow(a, b); }
+template <typename T> struct PowOp {
+  T operator()(T a, T b) const {
+    if constexpr (std::is_integral_v<T>)
+      return static_cast<T>(std::pow(static_cast<double>(a), static_cast<double>(b)));
+    else
+      return std::pow(a, b);
+  }
 };
 // NaN in either operand wins, as torch.maximum/minimum.
-struct MaxOp {
-  float operator()(float a, float b) const { return (a > b || a != a) ? a : b; }
+template <typename T> struct MaxOp {
+  T operator()(T a, T b) const { return (a > b || a != a) ? a : b; }
 };
-struct MinOp {
-  float operator()(float a, float b) const { return (a < b || a != a) ? a : b; }
+template <typename T> struct MinOp {
+  T operator()(T a, T b) const { return (a < b || a != a) ? a : b; }
 };
 
-template <typename Cmp> struct CompareFn {
-  uint8_t operator()(float a, float b) const { return Cmp()(a, b) ? 1 : 0; }
+template <typename T, typename Cmp> struct CompareFn {
+  uint8_t operator()(T a, T b) const { return Cmp()(a, b) ? 1 : 0; }
 };
-struct EqCmp {
-  bool operator()(float a, float b) const { return a == b; }
-};
-struct NeCmp {
-  bool operator()(float a, float b) const { return a != b; }
-};
-struct LtCmp {
-  bool operator()(float a, float b) const { return a < b; }
-};
-struct LeCmp {
-  bool operator()(float a, float b) const { return a <= b; }
-};
-struct GtCmp {
-  bool operator()(float a, float b) const { return a > b; }
-};
-struct GeCmp {
-  bool operator()(float a, float b) const { return a >= b; }
-};
+
+template <typename T>
+void binaryTyped(BinaryOp op, const BroadcastLoop &loop, const TensorView &a, const TensorView &b,
+                 const MutableTensorView &out) {
+  const T *pa = a.as<T>(), *pb = b.as<T>();
+  T *po = out.as<T>();
+  switch (op) {
+  case BinaryOp::Add:
+    binaryLoop(loop, pa, pb, po, AddOp<T>());
+    break;
+  case BinaryOp::Sub:
+    binaryLoop(loop, pa, pb, po, SubOp<T>());
+    break;
+  case BinaryOp::Mul:
+    binaryLoop(loop, pa, pb, po, MulOp<T>());
+    break;
+  case BinaryOp::Div:
+    binaryLoop(loop, pa, pb, po, DivOp<T>());
+    break;
+  case BinaryOp::Pow:
+    binaryLoop(loop, pa, pb, po, PowOp<T>());
+    break;
+  case BinaryOp::Max:
+    binaryLoop(loop, pa, pb, po, MaxOp<T>());
+    break;
+  case BinaryOp::Min:
+    binaryLoop(loop, pa, pb, po, MinOp<T>());
+    break;
+  }
+}
+
+template <typename T>
+void compareTyped(CompareOp op, const BroadcastLoop &loop, const TensorView &a,
+                  const TensorView &b, const MutableTensorView &out) {
+  const T *pa = a.as<T>(), *pb = b.as<T>();
+  uint8_t *po = out.as<uint8_t>();
+  switch (op) {
+  case CompareOp::Eq:
+    binaryLoop(loop, pa, pb, po, CompareFn<T, std::equal_to<T>>());
+    break;
+  case CompareOp::Ne:
+    binaryLoop(loop, pa, pb, po, CompareFn<T, std::not_equal_to<T>>());
+    break;
+  case CompareOp::Lt:
+    binaryLoop(loop, pa, pb, po, CompareFn<T, std::less<T>>());
+    break;
+  case CompareOp::Le:
+    binaryLoop(loop, pa, pb, po, CompareFn<T, std::less_equal<T>>());
+    break;
+  case CompareOp::Gt:
+    binaryLoop(loop, pa, pb, po, CompareFn<T, std::greater<T>>());
+    break;
+  case CompareOp::Ge:
+    binaryLoop(loop, pa, pb, po, CompareFn<T, std::greater_equal<T>>());
+    break;
+  }
+}
+
+// The element type arithmetic and comparisons accept: that of the lhs when it is f32, i64 or
+// i32, else f32 (so the error names what was expected).
+DType arithmeticType(const TensorView &a) {
+  return a.dtype == DType::I64 || a.dtype == DType::I32 ? a.dtype : DType::F32;
+}
 
 // Checks a and b (dtype `inType`) and out (dtype `outType`, the broadcast shape) for `kernel`.
 Status checkBroadcastOperands(const TensorView &a, const TensorView &b,
@@ -139,86 +198,44 @@ Status checkBroadcastOperands(const TensorView &a, const TensorView &b,
 
 Status binary(BinaryOp op, const TensorView &a, const TensorView &b,
               const MutableTensorView &out) {
-  DS_RETURN_IF_ERROR(checkBroadcastOperands(a, b, out, DType::F32, DType::F32, binaryOpName(op)));
+  DType type = arithmeticType(a);
+  DS_RETURN_IF_ERROR(checkBroadcastOperands(a, b, out, type, type, binaryOpName(op)));
   BroadcastLoop loop = detail::planBroadcast(out.shape, {a.shape, b.shape});
-  const float *pa = a.as<float>(), *pb = b.as<float>();
-  float *po = out.as<float>();
-  switch (op) {
-  case BinaryOp::Add:
-    binaryLoop(loop, pa, pb, po, AddOp());
-    break;
-  case BinaryOp::Sub:
-    binaryLoop(loop, pa, pb, po, SubOp());
-    break;
-  case BinaryOp::Mul:
-    binaryLoop(loop, pa, pb, po, MulOp());
-    break;
-  case BinaryOp::Div:
-    binaryLoop(loop, pa, pb, po, DivOp());
-    break;
-  case BinaryOp::Pow:
-    binaryLoop(loop, pa, pb, po, PowOp());
-    break;
-  case BinaryOp::Max:
-    binaryLoop(loop, pa, pb, po, MaxOp());
-    break;
-  case BinaryOp::Min:
-    binaryLoop(loop, pa, pb, po, MinOp());
-    break;
-  }
+  if (type == DType::I64)
+    binaryTyped<int64_t>(op, loop, a, b, out);
+  else if (type == DType::I32)
+    binaryTyped<int32_t>(op, loop, a, b, out);
+  else
+    binaryTyped<float>(op, loop, a, b, out);
   return Status::ok();
 }
 
 Status compare(CompareOp op, const TensorView &a, const TensorView &b,
                const MutableTensorView &out) {
   std::string kernel = std::string("compare ") + compareOpName(op);
-  DS_RETURN_IF_ERROR(checkBroadcastOperands(a, b, out, DType::F32, DType::U8, kernel));
+  DType type = arithmeticType(a);
+  DS_RETURN_IF_ERROR(checkBroadcastOperands(a, b, out, type, DType::U8, kernel));
   BroadcastLoop loop = detail::planBroadcast(out.shape, {a.shape, b.shape});
-  const float *pa = a.as<float>(), *pb = b.as<float>();
-  uint8_t *po = out.as<uint8_t>();
-  switch (op) {
-  case CompareOp::Eq:
-    binaryLoop(loop, pa, pb, po, CompareFn<EqCmp>());
-    break;
-  case CompareOp::Ne:
-    binaryLoop(loop, pa, pb, po, CompareFn<NeCmp>());
-    break;
-  case CompareOp::Lt:
-    binaryLoop(loop, pa, pb, po, CompareFn<LtCmp>());
-    break;
-  case CompareOp::Le:
-    binaryLoop(loop, pa, pb, po, CompareFn<LeCmp>());
-    break;
-  case CompareOp::Gt:
-    binaryLoop(loop, pa, pb, po, CompareFn<GtCmp>());
-    break;
-  case CompareOp::Ge:
-    binaryLoop(loop, pa, pb, po, CompareFn<GeCmp>());
-    break;
-  }
+  if (type == DType::I64)
+    compareTyped<int64_t>(op, loop, a, b, out);
+  else if (type == DType::I32)
+    compareTyped<int32_t>(op, loop, a, b, out);
+  else
+    compareTyped<float>(op, loop, a, b, out);
   return Status::ok();
 }
 
-Status select(const TensorView &cond, const TensorView &a, const TensorView &b,
-              const MutableTensorView &out) {
-  DS_RETURN_IF_ERROR(checkTensor(cond, DType::U8, "select", "cond"));
-  DS_RETURN_IF_ERROR(checkTensor(a, DType::F32, "select", "true value"));
-  DS_RETURN_IF_ERROR(checkTensor(b, DType::F32, "select", "false value"));
-  StatusOr<Shape> shape = broadcastShapes({cond.shape, a.shape, b.shape});
-  if (!shape)
-    return shape.status().withContext("select");
-  DS_RETURN_IF_ERROR(checkOutput(out, DType::F32, *shape, "select"));
-
-  BroadcastLoop loop = detail::planBroadcast(out.shape, {cond.shape, a.shape, b.shape});
-  const uint8_t *pc = cond.as<uint8_t>();
-  const float *pa = a.as<float>(), *pb = b.as<float>();
-  float *po = out.as<float>();
+namespace {
+// Select moves elements without looking at them, so it works on words of the element's size.
+template <typename Word>
+void selectWords(const BroadcastLoop &loop, const uint8_t *pc, const Word *pa, const Word *pb,
+                 Word *po) {
   const int64_t sc = loop.strides[0].back(), sa = loop.strides[1].back(),
                 sb = loop.strides[2].back();
   detail::runBroadcast(loop, [&](int64_t o, const int64_t *in, int64_t len) {
     const uint8_t *c = pc + in[0];
-    const float *x = pa + in[1], *y = pb + in[2];
-    float *z = po + o;
+    const Word *x = pa + in[1], *y = pb + in[2];
+    Word *z = po + o;
     if (sc == 1 && sa == 1 && sb == 1) {
 #pragma omp simd
       for (int64_t j = 0; j < len; ++j)
@@ -228,6 +245,36 @@ Status select(const TensorView &cond, const TensorView &a, const TensorView &b,
         z[j] = c[j * sc] ? x[j * sa] : y[j * sb];
     }
   });
+}
+} // namespace
+
+Status select(const TensorView &cond, const TensorView &a, const TensorView &b,
+              const MutableTensorView &out) {
+  DS_RETURN_IF_ERROR(checkTensor(cond, DType::U8, "select", "cond"));
+  DType type = a.dtype;
+  DS_RETURN_IF_ERROR(checkTensor(a, type, "select", "true value"));
+  DS_RETURN_IF_ERROR(checkTensor(b, type, "select", "false value"));
+  StatusOr<Shape> shape = broadcastShapes({cond.shape, a.shape, b.shape});
+  if (!shape)
+    return shape.status().withContext("select");
+  DS_RETURN_IF_ERROR(checkOutput(out, type, *shape, "select"));
+
+  BroadcastLoop loop = detail::planBroadcast(out.shape, {cond.shape, a.shape, b.shape});
+  const uint8_t *pc = cond.as<uint8_t>();
+  switch (dtypeSize(type)) {
+  case 1:
+    selectWords(loop, pc, a.as<uint8_t>(), b.as<uint8_t>(), out.as<uint8_t>());
+    break;
+  case 2:
+    selectWords(loop, pc, a.as<uint16_t>(), b.as<uint16_t>(), out.as<uint16_t>());
+    break;
+  case 4:
+    selectWords(loop, pc, a.as<uint32_t>(), b.as<uint32_t>(), out.as<uint32_t>());
+    break;
+  default:
+    selectWords(loop, pc, a.as<uint64_t>(), b.as<uint64_t>(), out.as<uint64_t>());
+    break;
+  }
   return Status::ok();
 }
 
