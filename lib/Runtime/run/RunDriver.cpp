@@ -9,6 +9,7 @@
 #include "ds/Runtime/Exec/Npy.h"
 #include "ds/Runtime/Exec/PlanReader.h"
 #include "ds/Runtime/MPICommunicator.h"
+#include "ds/Runtime/SelfCommunicator.h"
 
 #include <mpi.h>
 
@@ -168,7 +169,8 @@ void dataParallelPosition(const plan::Plan &plan, int rank, int64_t &dpSize, int
   dpRank = (*coords)[dpAxis];
 }
 
-Status runRank(const RunOptions &options, const plan::Plan &plan, Communicator &world) {
+Status runRank(const RunOptions &options, const plan::Plan &plan, Communicator &world,
+               bool useMPI) {
   ExecutorOptions execOptions;
   execOptions.commTimeoutSeconds = options.commTimeoutSeconds;
   execOptions.recordTrace = !options.tracePath.empty();
@@ -197,7 +199,7 @@ Status runRank(const RunOptions &options, const plan::Plan &plan, Communicator &
         tokensPerRank *= d;
     }
 
-  StepReporter reporter(options, plan, world.rank(), world.size());
+  StepReporter reporter(options, plan, world.rank(), world.size(), useMPI);
   DS_RETURN_IF_ERROR(reporter.open());
   std::optional<std::string> loss = lossOutput(plan);
   for (int64_t step = 0; step < options.steps; ++step) {
@@ -239,7 +241,7 @@ int runMain(int argc, char **argv) {
     return 0;
   }
   if (!options->onnxTestDir.empty())
-    return runOnnxTest(options->onnxTestDir, OnnxTestTolerance(), argc, argv);
+    return runOnnxTest(options->onnxTestDir, OnnxTestTolerance());
   if (options->backend == "cuda") {
     std::fprintf(stderr, "ds-run: this ds-run has no CUDA backend yet; use --backend cpu\n");
     return 1;
@@ -260,10 +262,14 @@ int runMain(int argc, char **argv) {
   std::signal(SIGTERM, onStopSignal);
   std::signal(SIGINT, onStopSignal);
 
-  MPI_Init(&argc, &argv);
+  // One rank outside mpirun needs no MPI at all: no start-up cost, no session directory.
+  bool useMPI = launchedByMPI() || options->np > 1;
   int rank = 0, size = 1;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (useMPI) {
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+  }
   gRank = rank;
   Status status = Status::ok();
   if (options->np > 0 && options->np != size)
@@ -275,18 +281,25 @@ int runMain(int argc, char **argv) {
                            " were launched (compile with --ds-world-size=" + std::to_string(size) +
                            " or launch " + std::to_string(planWorldSize(*plan)) + " ranks)");
   if (status.isOk()) {
-    auto world = createMPIWorldCommunicator();
-    status = world ? runRank(*options, *plan, **world) : world.status();
+    if (useMPI) {
+      auto world = createMPIWorldCommunicator();
+      status = world ? runRank(*options, *plan, **world, useMPI) : world.status();
+    } else {
+      std::unique_ptr<Communicator> world = createSelfCommunicator();
+      status = runRank(*options, *plan, *world, useMPI);
+    }
   }
   if (!status.isOk()) {
     std::fprintf(stderr, "ds-run: rank %d: %s\n", rank, status.message().c_str());
     std::fflush(stderr);
-    if (size > 1)
+    if (useMPI && size > 1)
       MPI_Abort(MPI_COMM_WORLD, 1); // every rank stops now, none waits on this one
-    MPI_Finalize();
+    if (useMPI)
+      MPI_Finalize();
     return 1;
   }
-  MPI_Finalize();
+  if (useMPI)
+    MPI_Finalize();
   return 0;
 }
 

@@ -42,11 +42,13 @@ Status StepReporter::report(int64_t step, std::optional<double> loss, double sec
                             int64_t tokensPerStep, const Executor &executor) {
   // The loss is the global-batch mean: every rank's micro-batch has the same number of tokens,
   // so it is the mean of the ranks' losses, the same number everywhere.
-  double localLoss = loss.value_or(0.0), globalLoss = 0.0;
-  MPI_Allreduce(&localLoss, &globalLoss, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-  globalLoss /= size_;
-  double slowest = 0.0;
-  MPI_Allreduce(&seconds, &slowest, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+  double localLoss = loss.value_or(0.0), globalLoss = localLoss;
+  double slowest = seconds;
+  if (useMPI_) {
+    MPI_Allreduce(&localLoss, &globalLoss, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    globalLoss /= size_;
+    MPI_Allreduce(&seconds, &slowest, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+  }
 
   CommCounters now = executor.commCounters();
   // Per rank: peak bytes, then bytes sent this step by collective kind.
@@ -56,8 +58,11 @@ Status StepReporter::report(int64_t step, std::optional<double> loss, double sec
     mine[1 + k] = static_cast<double>(now.bytes[k] - previous_.bytes[k]);
   previous_ = now;
   std::vector<double> all(rank_ == 0 ? mine.size() * size_ : 0);
-  MPI_Gather(mine.data(), static_cast<int>(mine.size()), MPI_DOUBLE, all.data(),
-             static_cast<int>(mine.size()), MPI_DOUBLE, 0, MPI_COMM_WORLD);
+  if (useMPI_)
+    MPI_Gather(mine.data(), static_cast<int>(mine.size()), MPI_DOUBLE, all.data(),
+               static_cast<int>(mine.size()), MPI_DOUBLE, 0, MPI_COMM_WORLD);
+  else
+    all = mine;
   if (rank_ != 0)
     return Status::ok();
 
@@ -112,7 +117,10 @@ Status StepReporter::writeTrace(const std::vector<TraceEvent> &events) {
   std::string text = mine.str();
   int length = static_cast<int>(text.size());
   std::vector<int> lengths(rank_ == 0 ? size_ : 0), offsets(rank_ == 0 ? size_ : 0);
-  MPI_Gather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+  if (useMPI_)
+    MPI_Gather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+  else
+    lengths[0] = length;
   std::string all;
   if (rank_ == 0) {
     int total = 0;
@@ -122,8 +130,11 @@ Status StepReporter::writeTrace(const std::vector<TraceEvent> &events) {
     }
     all.resize(static_cast<size_t>(total));
   }
-  MPI_Gatherv(text.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR, 0,
-              MPI_COMM_WORLD);
+  if (useMPI_)
+    MPI_Gatherv(text.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR,
+                0, MPI_COMM_WORLD);
+  else
+    all = text;
   if (rank_ != 0)
     return Status::ok();
   std::string tmp = options_.tracePath + ".tmp";

@@ -14,8 +14,9 @@ namespace ds::rt {
 
 class StepReporter {
 public:
-  StepReporter(const RunOptions &options, const plan::Plan &plan, int rank, int size)
-      : options_(options), plan_(plan), rank_(rank), size_(size) {}
+  // Without `useMPI` the run is one rank and nothing is exchanged.
+  StepReporter(const RunOptions &options, const plan::Plan &plan, int rank, int size, bool useMPI)
+      : options_(options), plan_(plan), rank_(rank), size_(size), useMPI_(useMPI) {}
 
   Status open();
   // Collective: every rank calls it after each step.
@@ -28,6 +29,7 @@ private:
   const RunOptions &options_;
   const plan::Plan &plan_;
   int rank_, size_;
+  bool useMPI_;
   std::ofstream log_;
   CommCounters previous_;
 };
