@@ -1,17 +1,20 @@
 //===- DSOptMain.cpp - the ds-opt driver ----------------------------------===//
 //
-// Everything but plans goes through mlir-opt's own main untouched. A `.dsplan`
-// output needs the module after the passes rather than its text, so that path
-// rebuilds mlir-opt's steps (parse, requested passes) from its pieces and then
-// inserts releases and emits the plan.
+// Everything but plans and ONNX models goes through mlir-opt's own main
+// untouched. A `.dsplan` output needs the module after the passes rather than
+// its text, so that path rebuilds mlir-opt's steps (parse, requested passes)
+// from its pieces and then inserts releases and emits the plan. An ONNX input
+// (.onnx, .onnxtxt) is imported (ds/Import) where MLIR would be parsed.
 //
 //===----------------------------------------------------------------------===//
 
 #include "ds/Tools/DSOptMain.h"
 
+#include "ds/Import/ONNXImporter.h"
 #include "ds/Target/PlanEmitter.h"
 #include "ds/Transforms/Passes.h"
 
+#include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -83,6 +86,74 @@ static void printDiagnostic(Diagnostic &diag, llvm::StringRef inputFilename) {
     printDiagnostic(note, inputFilename);
 }
 
+/// The module to compile: parsed from MLIR (the file stays in `sourceMgr` as
+/// long as the module lives), or imported from an ONNX model and cleaned up
+/// (ds/Import/ONNXImporter.h). Null once the error is printed.
+static OwningOpRef<ModuleOp> loadInputModule(llvm::StringRef inputFilename,
+                                             MLIRContext &context,
+                                             llvm::SourceMgr &sourceMgr) {
+  if (::ds::isONNXModelPath(inputFilename)) {
+    llvm::Expected<OwningOpRef<ModuleOp>> module =
+        ::ds::importONNXModelFromCommandLine(inputFilename, context);
+    if (!module) {
+      reportError(llvm::toString(module.takeError()));
+      return nullptr;
+    }
+    return std::move(*module);
+  }
+  std::string errorMessage;
+  std::unique_ptr<llvm::MemoryBuffer> input =
+      openInputFile(inputFilename, &errorMessage);
+  if (!input) {
+    reportError(errorMessage);
+    return nullptr;
+  }
+  sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
+  return parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+}
+
+/// `ds-opt MODEL.onnx [passes] [-o OUT]`: import, run the requested passes and
+/// print the module, as mlir-opt would print it had it been given as text.
+static int printImportedModel(llvm::StringRef inputFilename,
+                              llvm::StringRef outputFilename,
+                              DialectRegistry &registry) {
+  MlirOptMainConfig config = MlirOptMainConfig::createFromCLOptions();
+  if (!config.inputSplitMarker().empty() || config.shouldVerifyDiagnostics())
+    return reportError("--split-input-file and --verify-diagnostics need MLIR "
+                       "text, not an ONNX model");
+  MLIRContext context(registry);
+  context.printOpOnDiagnostic(false);
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+    printDiagnostic(diag, inputFilename);
+    return success();
+  });
+  llvm::SourceMgr sourceMgr;
+  OwningOpRef<ModuleOp> module =
+      loadInputModule(inputFilename, context, sourceMgr);
+  if (!module)
+    return 1;
+  PassManager passManager(&context, ModuleOp::getOperationName(),
+                          OpPassManager::Nesting::Implicit);
+  passManager.enableVerifier(config.shouldVerifyPasses());
+  if (failed(applyPassManagerCLOptions(passManager)) ||
+      failed(config.setupPassPipeline(passManager)) ||
+      failed(passManager.run(*module)))
+    return 1;
+  std::string errorMessage;
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      openOutputFile(outputFilename, &errorMessage);
+  if (!output)
+    return reportError(errorMessage);
+  if (config.shouldEmitBytecode()) {
+    if (failed(writeBytecodeToFile(*module, output->os())))
+      return reportError("cannot write bytecode to '" + outputFilename + "'");
+  } else {
+    module->print(output->os());
+  }
+  output->keep();
+  return 0;
+}
+
 /// `ds-opt IN [passes] -o OUT.dsplan`: parse, run the requested passes, insert
 /// releases, emit.
 static int compileToPlan(llvm::StringRef inputFilename,
@@ -95,14 +166,6 @@ static int compileToPlan(llvm::StringRef inputFilename,
         "with a " +
         kPlanExtension + " output");
 
-  std::string errorMessage;
-  std::unique_ptr<llvm::MemoryBuffer> input =
-      openInputFile(inputFilename, &errorMessage);
-  if (!input)
-    return reportError(errorMessage);
-  llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
-
   MLIRContext context(registry);
   context.allowUnregisteredDialects(config.shouldAllowUnregisteredDialects());
   // Errors name their op and location; printing the whole op would bury them.
@@ -112,8 +175,9 @@ static int compileToPlan(llvm::StringRef inputFilename,
     return success();
   });
 
+  llvm::SourceMgr sourceMgr;
   OwningOpRef<ModuleOp> module =
-      parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+      loadInputModule(inputFilename, context, sourceMgr);
   if (!module)
     return 1;
 
@@ -165,13 +229,16 @@ int dsOptMain(int argc, char **argv, DialectRegistry &registry) {
         "--ds-world-size=" + llvm::Twine(worldSizeOption.getValue()) +
         ": the world size must be at least 1");
   bool emitsPlan = llvm::StringRef(outputFilename).ends_with(kPlanExtension);
-  if (!printPlanOption && !emitsPlan)
+  bool importsONNX = ::ds::isONNXModelPath(inputFilename);
+  if (!printPlanOption && !emitsPlan && !importsONNX)
     return asMainReturnCode(
         MlirOptMain(argc, argv, inputFilename, outputFilename, registry));
 
   llvm::InitLLVM initLLVM(argc, argv);
   if (printPlanOption)
     return printPlan(inputFilename, outputFilename);
+  if (!emitsPlan)
+    return printImportedModel(inputFilename, outputFilename, registry);
   return compileToPlan(inputFilename, outputFilename, registry);
 }
 } // namespace ds
