@@ -3,10 +3,9 @@
 
 #include "ds/Runtime/Exec/Executor.h"
 #include "ds/Runtime/Exec/PlanReader.h"
-#include "ds/Runtime/MPICommunicator.h"
+#include "ds/Runtime/SelfCommunicator.h"
 
 #include <onnx/onnx_pb.h>
-#include <mpi.h>
 
 #include <algorithm>
 #include <cmath>
@@ -176,11 +175,9 @@ std::string slurp(const std::string &path) {
 // Runs the test with MPI up; returns the verdict line's text after "PASS "/"FAIL ".
 Status runCase(const std::string &dir, const plan::Plan &plan, OnnxTestTolerance tol,
                double &worst, int &sets) {
-  auto world = createMPIWorldCommunicator();
-  if (!world)
-    return world.status();
+  std::unique_ptr<Communicator> world = createSelfCommunicator();
   ExecutorOptions options;
-  DS_ASSIGN_OR_RETURN(executor, Executor::create(plan, **world, options));
+  DS_ASSIGN_OR_RETURN(executor, Executor::create(plan, *world, options));
   for (const std::string &set : listDir(dir, "test_data_set_")) {
     std::string setDir = dir + "/" + set;
     std::vector<std::string> inputs = listDir(setDir, "input_");
@@ -215,7 +212,7 @@ Status runCase(const std::string &dir, const plan::Plan &plan, OnnxTestTolerance
 
 } // namespace
 
-int runOnnxTest(const std::string &dirArg, OnnxTestTolerance tol, int argc, char **argv) {
+int runOnnxTest(const std::string &dirArg, OnnxTestTolerance tol) {
   std::string dir = dirArg;
   while (dir.size() > 1 && dir.back() == '/')
     dir.pop_back();
@@ -249,11 +246,9 @@ int runOnnxTest(const std::string &dirArg, OnnxTestTolerance tol, int argc, char
     std::printf("FAIL %s: %s\n", dir.c_str(), plan.status().message().c_str());
     return 1;
   }
-  MPI_Init(&argc, &argv);
   double worst = 0;
   int sets = 0;
   Status status = runCase(dir, *plan, tol, worst, sets);
-  MPI_Finalize();
   if (!status.isOk()) {
     std::printf("FAIL %s: %s\n", dir.c_str(), status.message().c_str());
     return 1;

@@ -14,7 +14,7 @@ struct OnnxTestTolerance {
 };
 
 // Prints PASS or FAIL with the worst error; returns the exit code (0 pass, 1 fail).
-int runOnnxTest(const std::string &dir, OnnxTestTolerance tolerance, int argc, char **argv);
+int runOnnxTest(const std::string &dir, OnnxTestTolerance tolerance);
 
 } // namespace ds::rt
 
