@@ -31,7 +31,12 @@ def main():
     for opset in (14, 17):
         torch.onnx.export(model, (tokens,), str(out / f"gpt_opset{opset}.onnx"),
                           input_names=["tokens"], output_names=["logits"],
-                          opset_version=opset, do_constant_folding=True)
+                          opset_version=opset,
+                          # Training mode keeps every parameter its own initializer: in eval
+                          # mode torch merges initializers of equal value (all LayerNorm gains,
+                          # all zero biases) into one, which would tie them when training.
+                          training=torch.onnx.TrainingMode.TRAINING,
+                          do_constant_folding=False)
     print(f"exported to {out}: logits {tuple(logits.shape)}, mean |logit| "
           f"{logits.abs().mean().item():.4f}")
 
