@@ -14,7 +14,7 @@ packages=(
   # runtime: MPI ranks, CPU math
   libopenmpi-dev openmpi-bin libopenblas-dev
   # tests and reference scripts (Debian's own python3)
-  libgtest-dev python3 python3-numpy
+  libgtest-dev python3 python3-numpy python3-onnx
 )
 
 missing=()
