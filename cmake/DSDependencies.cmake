@@ -65,12 +65,9 @@ ds_require(MPI_FOUND "MPI (OpenMPI)" "libopenmpi-dev openmpi-bin")
 find_package(OpenMP QUIET COMPONENTS CXX)
 ds_require(OpenMP_CXX_FOUND "OpenMP for C++" "libgomp1 (comes with g++)")
 
-# CPU GEMM: OpenBLAS (CBLAS interface).
-find_package(OpenBLAS CONFIG QUIET)
-find_path(DS_CBLAS_INCLUDE_DIR cblas.h PATH_SUFFIXES x86_64-linux-gnu aarch64-linux-gnu openblas)
-find_library(DS_OPENBLAS_LIBRARY NAMES openblas)
-ds_require(DS_OPENBLAS_LIBRARY "OpenBLAS" "libopenblas-dev")
-ds_require(DS_CBLAS_INCLUDE_DIR "cblas.h" "libopenblas-dev")
+# CPU GEMM: oneDNN (C API), chosen over OpenBLAS by measurement (bench/RESULTS.md).
+find_package(dnnl CONFIG QUIET)
+ds_require(dnnl_FOUND "oneDNN (dnnl-config.cmake)" "libdnnl-dev")
 
 if(DS_BUILD_TESTS)
   find_package(GTest QUIET)

@@ -12,7 +12,9 @@ packages=(
   # ONNX import, the plan schema
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   # runtime: MPI ranks, CPU math
-  libopenmpi-dev openmpi-bin libopenblas-dev
+  libopenmpi-dev openmpi-bin libdnnl-dev
+  # only for bench/ (the GEMM comparison), not linked by ds
+  libopenblas-dev
   # tests and reference scripts (Debian's own python3)
   libgtest-dev python3 python3-numpy python3-onnx
 )

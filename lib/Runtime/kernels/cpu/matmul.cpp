@@ -4,7 +4,7 @@
 
 #include "Common.h"
 
-#include <cblas.h>
+#include <oneapi/dnnl/dnnl.h>
 
 #include <climits>
 #include <cstring>
@@ -64,11 +64,17 @@ StatusOr<MatmulProblem> analyze(const Shape &lhs, const Shape &rhs, bool transA,
   return p;
 }
 
-void sgemm(const MatmulProblem &p, int64_t m, const float *a, const float *b, float *c) {
-  cblas_sgemm(CblasRowMajor, p.transA ? CblasTrans : CblasNoTrans,
-              p.transB ? CblasTrans : CblasNoTrans, static_cast<int>(m), static_cast<int>(p.n),
-              static_cast<int>(p.k), 1.0f, a, static_cast<int>(p.transA ? p.m : p.k), b,
-              static_cast<int>(p.transB ? p.k : p.n), 0.0f, c, static_cast<int>(p.n));
+// oneDNN's row-major sgemm, chosen by measurement (bench/RESULTS.md): 1.15x OpenBLAS on single
+// GEMMs, and it runs on the same OpenMP pool as our other kernels instead of a second one.
+Status sgemm(const MatmulProblem &p, int64_t m, const float *a, const float *b, float *c) {
+  dnnl_status_t status =
+      dnnl_sgemm(p.transA ? 'T' : 'N', p.transB ? 'T' : 'N', m, p.n, p.k, 1.0f, a,
+                 p.transA ? p.m : p.k, b, p.transB ? p.k : p.n, 0.0f, c, p.n);
+  if (status != dnnl_success)
+    return Status::error("matmul: oneDNN sgemm failed (status " + std::to_string(status) +
+                         ") for M=" + std::to_string(m) + " N=" + std::to_string(p.n) +
+                         " K=" + std::to_string(p.k));
+  return Status::ok();
 }
 
 } // namespace
@@ -99,17 +105,12 @@ Status matmul(const TensorView &lhs, const TensorView &rhs, const MutableTensorV
     std::memset(c, 0, sizeof(float) * out.numel());
     return Status::ok();
   }
-  // cblas takes int sizes; the folded M below is the largest one we pass.
-  if (p.m * batches > INT_MAX || p.n > INT_MAX || p.k > INT_MAX)
-    return Status::error("matmul: sizes M=" + std::to_string(p.m) + " N=" + std::to_string(p.n) +
-                         " K=" + std::to_string(p.k) + " exceed the BLAS int range");
 
   const float *a = lhs.as<float>(), *b = rhs.as<float>();
   const int64_t lhsMatrix = p.m * p.k, rhsMatrix = p.k * p.n, outMatrix = p.m * p.n;
   // A shared rhs and an untransposed, unbroadcast lhs: the batch is just more rows of one GEMM.
   if (numElements(p.rhsBatch) == 1 && !p.transA && numElements(p.lhsBatch) == batches) {
-    sgemm(p, p.m * batches, a, b, c);
-    return Status::ok();
+    return sgemm(p, p.m * batches, a, b, c);
   }
   // Batch entries as elements of a broadcast over the batch dims (matrices as the unit).
   detail::BroadcastLoop loop = detail::planBroadcast(p.outBatch, {p.lhsBatch, p.rhsBatch});
@@ -118,7 +119,7 @@ Status matmul(const TensorView &lhs, const TensorView &rhs, const MutableTensorV
     int64_t row = bi / inner, j = bi % inner;
     int64_t la = loop.rowOffset(0, row) + j * loop.strides[0].back();
     int64_t rb = loop.rowOffset(1, row) + j * loop.strides[1].back();
-    sgemm(p, p.m, a + la * lhsMatrix, b + rb * rhsMatrix, c + bi * outMatrix);
+    DS_RETURN_IF_ERROR(sgemm(p, p.m, a + la * lhsMatrix, b + rb * rhsMatrix, c + bi * outMatrix));
   }
   return Status::ok();
 }
