@@ -112,6 +112,22 @@ static OwningOpRef<ModuleOp> loadInputModule(llvm::StringRef inputFilename,
   return parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
 }
 
+/// Runs the passes named on the command line, then whatever `addFinalPasses` adds, over
+/// `module`; shared by every path that does not go through MlirOptMain.
+static LogicalResult
+runRequestedPasses(ModuleOp module, const MlirOptMainConfig &config,
+                   llvm::function_ref<void(PassManager &)> addFinalPasses = nullptr) {
+  PassManager passManager(module.getContext(), ModuleOp::getOperationName(),
+                          OpPassManager::Nesting::Implicit);
+  passManager.enableVerifier(config.shouldVerifyPasses());
+  if (failed(applyPassManagerCLOptions(passManager)) ||
+      failed(config.setupPassPipeline(passManager)))
+    return failure();
+  if (addFinalPasses)
+    addFinalPasses(passManager);
+  return passManager.run(module);
+}
+
 /// `ds-opt MODEL.onnx [passes] [-o OUT]`: import, run the requested passes and
 /// print the module, as mlir-opt would print it had it been given as text.
 static int printImportedModel(llvm::StringRef inputFilename,
@@ -132,12 +148,7 @@ static int printImportedModel(llvm::StringRef inputFilename,
       loadInputModule(inputFilename, context, sourceMgr);
   if (!module)
     return 1;
-  PassManager passManager(&context, ModuleOp::getOperationName(),
-                          OpPassManager::Nesting::Implicit);
-  passManager.enableVerifier(config.shouldVerifyPasses());
-  if (failed(applyPassManagerCLOptions(passManager)) ||
-      failed(config.setupPassPipeline(passManager)) ||
-      failed(passManager.run(*module)))
+  if (failed(runRequestedPasses(*module, config)))
     return 1;
   std::string errorMessage;
   std::unique_ptr<llvm::ToolOutputFile> output =
@@ -181,15 +192,10 @@ static int compileToPlan(llvm::StringRef inputFilename,
   if (!module)
     return 1;
 
-  PassManager passManager(&context, ModuleOp::getOperationName(),
-                          OpPassManager::Nesting::Implicit);
-  passManager.enableVerifier(config.shouldVerifyPasses());
-  if (failed(applyPassManagerCLOptions(passManager)) ||
-      failed(config.setupPassPipeline(passManager)))
-    return 1;
   // The runtime reuses storage only where the plan frees it.
-  passManager.addNestedPass<func::FuncOp>(mlir::ds::createInsertReleases());
-  if (failed(passManager.run(*module)))
+  if (failed(runRequestedPasses(*module, config, [](PassManager &passManager) {
+        passManager.addNestedPass<func::FuncOp>(mlir::ds::createInsertReleases());
+      })))
     return 1;
 
   FailureOr<::ds::plan::Plan> plan = ::ds::buildPlan(*module, worldSizeOption);
