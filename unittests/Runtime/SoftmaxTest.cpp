@@ -126,3 +126,26 @@ TEST(CausalMask, RectangularFill) {
 }
 
 } // namespace
+
+namespace {
+
+// Inputs near 1e4 (ONNX's test_logsoftmax_large_number): the result must keep its low digits,
+// along the last axis and along a middle one.
+TEST(LogSoftmax, KeepsPrecisionForLargeInputs) {
+  std::vector<float> x = {10000.0f, 10001.0f, 10002.0f, 10003.0f};
+  std::vector<float> out(4);
+  ASSERT_OK(cpu::logSoftmax(TensorView(x.data(), {1, 4}), -1, MutableTensorView(out.data(), {1, 4})));
+  const double expected[4] = {-3.4401896, -2.4401896, -1.4401896, -0.44018966};
+  for (int j = 0; j < 4; ++j)
+    EXPECT_NEAR(out[j], expected[j], 1e-6) << j;
+  // The same values down a middle axis of [1, 4, 2].
+  std::vector<float> y = {10000.0f, 0.0f, 10001.0f, 1.0f, 10002.0f, 2.0f, 10003.0f, 3.0f};
+  std::vector<float> yo(8);
+  ASSERT_OK(cpu::logSoftmax(TensorView(y.data(), {1, 4, 2}), 1, MutableTensorView(yo.data(), {1, 4, 2})));
+  for (int j = 0; j < 4; ++j) {
+    EXPECT_NEAR(yo[2 * j], expected[j], 1e-6) << j;
+    EXPECT_NEAR(yo[2 * j + 1], expected[j], 1e-6) << j;
+  }
+}
+
+} // namespace

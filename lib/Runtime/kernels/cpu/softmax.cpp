@@ -20,10 +20,12 @@ void softmaxRow(const float *in, float *out, int64_t n, bool log) {
   if (log) {
     for (int64_t j = 0; j < n; ++j)
       sum += std::exp(in[j] - mx);
-    const float shift = mx + std::log(sum);
+    // (x - max) - log(sum), never x - (max + log(sum)): for large x the sum max + log(sum)
+    // rounds to the ulp of max and the result loses its low digits.
+    const float logSum = std::log(sum);
 #pragma omp simd
     for (int64_t j = 0; j < n; ++j)
-      out[j] = in[j] - shift;
+      out[j] = (in[j] - mx) - logSum;
     return;
   }
   for (int64_t j = 0; j < n; ++j) {
@@ -61,10 +63,10 @@ void softmaxStrided(const float *in, float *out, int64_t outer, int64_t len, int
         }
       if (log) {
         for (int64_t i = 0; i < inner; ++i)
-          mx[i] += std::log(sum[i]);
+          sum[i] = std::log(sum[i]); // as softmaxRow: subtract the max first
         for (int64_t a = 0; a < len; ++a)
           for (int64_t i = 0; i < inner; ++i)
-            y[a * inner + i] = x[a * inner + i] - mx[i];
+            y[a * inner + i] = (x[a * inner + i] - mx[i]) - sum[i];
       } else {
         for (int64_t i = 0; i < inner; ++i)
           sum[i] = 1.0f / sum[i];
