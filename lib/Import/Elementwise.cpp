@@ -265,17 +265,7 @@ LogicalResult importCast(NodeImporter &node) {
   return success();
 }
 
-LogicalResult importIdentity(NodeImporter &node) {
-  if (const ConstTensor *input = node.getInputConstant(0)) {
-    node.setOutput(0, *input);
-    return success();
-  }
-  Value input = node.getInput(0);
-  if (!input)
-    return failure();
-  node.setOutput(0, input);
-  return success();
-}
+LogicalResult importIdentity(NodeImporter &node) { return node.forwardInput(0, 0); }
 
 } // namespace
 

@@ -134,6 +134,8 @@ public:
   bool hasOutput(int64_t i) const;
   void setOutput(int64_t i, mlir::Value value);
   void setOutput(int64_t i, ConstTensor value);
+  /// Output `out` is input `in` as it is (a known constant stays one): identities.
+  mlir::LogicalResult forwardInput(int64_t in, int64_t out);
 
   // Attributes.
   const onnx::AttributeProto *getAttr(llvm::StringRef name) const;

@@ -139,14 +139,8 @@ LogicalResult importDropout(NodeImporter &node) {
     return success();
   }
   // Inference (or ratio 0): the identity, and a mask that keeps everything.
-  if (const ConstTensor *input = node.getInputConstant(0)) {
-    node.setOutput(0, *input);
-  } else {
-    Value value = node.getInput(0);
-    if (!value)
-      return failure();
-    node.setOutput(0, value);
-  }
+  if (failed(node.forwardInput(0, 0)))
+    return failure();
   if (node.hasOutput(1)) {
     ConstTensor mask(IntegerType::get(node.getContext(), 1), node.getInputShape(0));
     for (int64_t i = 0; i < mask.getNumElements(); ++i)

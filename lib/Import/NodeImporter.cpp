@@ -95,6 +95,18 @@ void NodeImporter::setOutput(int64_t i, Value value) {
   graph.define(node.output(i), std::move(state));
 }
 
+mlir::LogicalResult NodeImporter::forwardInput(int64_t in, int64_t out) {
+  if (const ConstTensor *input = getInputConstant(in)) {
+    setOutput(out, *input);
+    return mlir::success();
+  }
+  mlir::Value input = getInput(in);
+  if (!input)
+    return mlir::failure();
+  setOutput(out, input);
+  return mlir::success();
+}
+
 void NodeImporter::setOutput(int64_t i, ConstTensor value) {
   if (!hasOutput(i))
     return;

@@ -61,17 +61,8 @@ LogicalResult importReduction(NodeImporter &node, Reduction kind,
   bool keepdims = node.getIntAttr("keepdims", 1);
   if (!axes || axes->empty()) {
     // No axes: every axis, unless ReduceSum's noop_with_empty_axes makes it the identity.
-    if (node.getIntAttr("noop_with_empty_axes", 0) || rank == 0) {
-      if (const ConstTensor *input = node.getInputConstant(0)) {
-        node.setOutput(0, *input);
-        return success();
-      }
-      Value input = node.getInput(0);
-      if (!input)
-        return failure();
-      node.setOutput(0, input);
-      return success();
-    }
+    if (node.getIntAttr("noop_with_empty_axes", 0) || rank == 0)
+      return node.forwardInput(0, 0);
     axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
   }
   SmallVector<bool> reduced(rank, false);
