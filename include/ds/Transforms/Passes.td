@@ -69,4 +69,17 @@ def FuseCausalMask : Pass<"ds-fuse-causal-mask", "mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::ds::DSDialect"];
 }
 
+def Autodiff : Pass<"ds-autodiff", "mlir::ModuleOp"> {
+  let summary = "Append the gradients of a scalar loss to each function that returns one";
+  let description = [{
+    Reverse-mode differentiation through each op's DerivativeOpInterface rule. Every function
+    whose only result is a float scalar (the loss) gets, as extra results, the gradient of the
+    loss with respect to each float argument (in order) and then each trainable parameter it
+    loads (in order of first load; a parameter loaded several times, e.g. a tied embedding, gets
+    one gradient: the sum). Functions returning anything else are left alone. An op without a
+    rule on the path from an input to the loss is an error naming it.
+  }];
+  let dependentDialects = ["::mlir::ds::DSDialect"];
+}
+
 #endif // DS_TRANSFORMS_PASSES_TD

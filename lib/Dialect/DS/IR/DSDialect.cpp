@@ -2,6 +2,7 @@
 
 #include "ds/Dialect/DS/IR/DSDialect.h"
 #include "DSOpsUtils.h"
+#include "ds/Dialect/DS/IR/DSDerivatives.h"
 #include "ds/Dialect/DS/IR/DSOps.h"
 
 #include "mlir/IR/DialectImplementation.h"
@@ -22,6 +23,7 @@ void DSDialect::initialize() {
 #include "ds/Dialect/DS/IR/DSOps.cpp.inc"
       >();
   registerAttributes();
+  attachDerivativeInterfaces(getContext());
 }
 
 void DSDialect::registerAttributes() {

@@ -1,0 +1,62 @@
+//===- ReductionDerivatives.cpp - rules of the reductions -----------------===//
+
+#include "DerivativeUtils.h"
+#include "../DSOpsUtils.h"
+
+using namespace mlir;
+using namespace mlir::ds;
+
+namespace mlir::ds::derivatives {
+
+namespace {
+/// `grad` of a reduction's result, reshaped to keep the reduced dims (size 1) and broadcast back
+/// over them to the input's shape.
+Value broadcastBack(OpBuilder &b, Location loc, Value grad, RankedTensorType inputType,
+                    ArrayRef<int64_t> axes) {
+  auto gradType = cast<RankedTensorType>(grad.getType());
+  SmallVector<int64_t> kept(inputType.getShape());
+  for (int64_t axis : axes)
+    kept[*normalizeAxis(axis, inputType.getRank())] = 1;
+  auto keptType = RankedTensorType::get(kept, gradType.getElementType());
+  if (gradType.getShape() != keptType.getShape())
+    grad = b.create<ReshapeOp>(loc, keptType, grad);
+  if (keptType.getShape() == inputType.getShape())
+    return grad;
+  return b.create<ExpandOp>(loc, inputType, grad);
+}
+
+int64_t reducedCount(RankedTensorType inputType, ArrayRef<int64_t> axes) {
+  int64_t count = 1;
+  for (int64_t axis : axes)
+    count *= inputType.getDimSize(*normalizeAxis(axis, inputType.getRank()));
+  return count;
+}
+} // namespace
+
+template <>
+LogicalResult gradients(ReduceSumOp op, OpBuilder &b, ArrayRef<Value> rg,
+                        MutableArrayRef<Value> og) {
+  auto inputType = cast<RankedTensorType>(op.getInput().getType());
+  if (isDifferentiable(inputType))
+    og[0] = broadcastBack(b, op.getLoc(), rg[0], inputType, op.getAxes());
+  return success();
+}
+
+template <>
+LogicalResult gradients(ReduceMeanOp op, OpBuilder &b, ArrayRef<Value> rg,
+                        MutableArrayRef<Value> og) {
+  auto inputType = cast<RankedTensorType>(op.getInput().getType());
+  if (!isDifferentiable(inputType))
+    return success();
+  Location loc = op.getLoc();
+  double inverse = 1.0 / static_cast<double>(reducedCount(inputType, op.getAxes()));
+  Value scaled = mul(b, loc, rg[0], scalarConstant(b, loc, rg[0].getType(), inverse));
+  og[0] = broadcastBack(b, loc, scaled, inputType, op.getAxes());
+  return success();
+}
+
+void attachReductionDerivatives(MLIRContext *context) {
+  attachRules<ReduceSumOp, ReduceMeanOp>(context);
+}
+
+} // namespace mlir::ds::derivatives
