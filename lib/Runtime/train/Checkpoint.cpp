@@ -129,8 +129,8 @@ Status saveInto(const std::string &dir, uint64_t step, const CheckpointContents 
   if (latest)
     latest = fileops::syncDirectory(dir);
   if (!latest)
-    return latest.withContext(final + " is complete but " + dir + "/" + kLatestFile +
-                              " was not updated");
+    return latest.withContext(final + " is complete but updating " + dir + "/" + kLatestFile +
+                              " failed");
   latestCleanup.keep();
   reached(kLatestFile);
   return Status::ok();
