@@ -107,7 +107,7 @@ def main():
     config = json.loads(args.config.read_text())
     if any(config.get(k, {}).get("enabled") for k in ("fp16", "bf16")):
         fail(f"{args.config} trains in fp16/bf16; this reference is fp32 (drop those keys)")
-    G = config["train_batch_size"]
+    G = config.get("train_batch_size") or fail(f"{args.config} has no train_batch_size")
     mb = config.get("train_micro_batch_size_per_gpu") or G // config.get(
         "gradient_accumulation_steps", 1)
     if G % mb:
