@@ -138,8 +138,6 @@ void parseOptimizer(Section &top, DSConfig &config) {
     else
       readAdamParams(params, opt);
     params.reportUnknown();
-  } else if (known && opt.torchAdam) {
-    opt.weightDecay = 0.01;
   }
   section.reportUnknown();
   if (known)

@@ -76,7 +76,7 @@ TEST(OptimizerConfig, SGDDefaultsAndParams) {
   const OptimizerConfig &opt = *parsed.config.optimizer;
   EXPECT_EQ(opt.kind, OptimizerConfig::Kind::SGD);
   EXPECT_EQ(opt.updateRule(), "SGD");
-  EXPECT_EQ(opt.lr, 1e-3); // torch.optim.SGD's default since torch 2.2
+  EXPECT_EQ(opt.lr, 1e-3); // current torch.optim.SGD's default (older torch required lr)
   EXPECT_EQ(opt.momentum, 0.0);
   EXPECT_EQ(opt.dampening, 0.0);
   EXPECT_FALSE(opt.nesterov);

@@ -37,7 +37,7 @@ struct OptimizerConfig {
   bool biasCorrection = true;
   bool torchAdam = false;
 
-  // SGD (torch.optim.SGD).
+  // SGD (torch.optim.SGD; lr defaults to 1e-3 as in current torch, older torch required it).
   double momentum = 0.0;
   double dampening = 0.0;
   bool nesterov = false;
