@@ -8,11 +8,13 @@
 
 namespace ds::rt {
 
-enum class DType : uint8_t { F32, BF16, F16, I64, I32, U8 };
+// F64 serves gradient checks and reference runs: kernels compute in double where it is given.
+enum class DType : uint8_t { F32, BF16, F16, I64, I32, U8, F64 };
 
 // Size of one element in bytes.
 int64_t dtypeSize(DType type);
-// Short name as the plan and error messages spell it: "f32", "bf16", "f16", "i64", "i32", "u8".
+// Short name as the plan and error messages spell it: "f32", "bf16", "f16", "i64", "i32", "u8",
+// "f64".
 const char *dtypeName(DType type);
 
 struct BFloat16 {
@@ -78,6 +80,9 @@ inline Half toHalf(float f) {
   return Half{static_cast<uint16_t>(sign | h)};
 }
 
+// bf16 and f16 are storage types: kernels compute on them in f32 (see the executor's dispatch).
+inline bool isHalfFloat(DType type) { return type == DType::BF16 || type == DType::F16; }
+
 inline float toFloat(Half h) {
   uint32_t sign = static_cast<uint32_t>(h.bits & 0x8000u) << 16;
   uint32_t exp = (h.bits >> 10) & 0x1fu;
@@ -95,6 +100,7 @@ inline float toFloat(Half h) {
 // Maps a C++ element type to its DType, for typed views.
 template <typename T> struct DTypeOf;
 template <> struct DTypeOf<float> { static constexpr DType value = DType::F32; };
+template <> struct DTypeOf<double> { static constexpr DType value = DType::F64; };
 template <> struct DTypeOf<BFloat16> { static constexpr DType value = DType::BF16; };
 template <> struct DTypeOf<Half> { static constexpr DType value = DType::F16; };
 template <> struct DTypeOf<int64_t> { static constexpr DType value = DType::I64; };

@@ -69,7 +69,7 @@ Status layerNorm(InstructionContext &c) {
   affineOperands(c, 2, weight, bias, hasWeight, hasBias);
   DS_ASSIGN_OR_RETURN(out, c.out(0));
   return cpu::layerNorm(c.in(0), axis, hasWeight ? &weight : nullptr, hasBias ? &bias : nullptr,
-                        static_cast<float>(eps), out);
+                        eps, out);
 }
 
 Status rmsNorm(InstructionContext &c) {
@@ -79,7 +79,7 @@ Status rmsNorm(InstructionContext &c) {
   bool hasWeight, hasBias;
   affineOperands(c, 1, weight, bias, hasWeight, hasBias);
   DS_ASSIGN_OR_RETURN(out, c.out(0));
-  return cpu::rmsNorm(c.in(0), axis, hasWeight ? &weight : nullptr, static_cast<float>(eps), out);
+  return cpu::rmsNorm(c.in(0), axis, hasWeight ? &weight : nullptr, eps, out);
 }
 
 Status softmax(InstructionContext &c) {
@@ -99,7 +99,7 @@ Status logSoftmax(InstructionContext &c) {
 Status causalMask(InstructionContext &c) {
   DS_ASSIGN_OR_RETURN(fill, c.f("fill"));
   DS_ASSIGN_OR_RETURN(out, c.out(0));
-  return cpu::causalMask(c.in(0), static_cast<float>(fill), out);
+  return cpu::causalMask(c.in(0), fill, out);
 }
 
 Status matmul(InstructionContext &c) {

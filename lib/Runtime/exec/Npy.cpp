@@ -18,6 +18,7 @@ const char *descrOf(DType dtype) {
   case DType::I64: return "<i8";
   case DType::I32: return "<i4";
   case DType::U8: return "|u1";
+  case DType::F64: return "<f8";
   case DType::BF16: return nullptr; // numpy has no bfloat16
   }
   return nullptr;
@@ -26,7 +27,8 @@ const char *descrOf(DType dtype) {
 bool dtypeOfDescr(const std::string &descr, DType &out) {
   static const std::pair<const char *, DType> table[] = {
       {"<f4", DType::F32}, {"<f2", DType::F16}, {"<i8", DType::I64},
-      {"<i4", DType::I32}, {"|u1", DType::U8},  {"|b1", DType::U8}};
+      {"<i4", DType::I32}, {"|u1", DType::U8},  {"|b1", DType::U8},
+      {"<f8", DType::F64}};
   for (auto &[name, dtype] : table)
     if (descr == name) {
       out = dtype;
