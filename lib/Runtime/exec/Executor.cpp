@@ -305,7 +305,7 @@ Status Executor::runStep(uint64_t step) {
     auto fn = compute.find(inst.op());
     if (fn == compute.end())
       return Status::error(describe(index) + ": the CPU backend has no kernel for '" + inst.op() + "'");
-    DS_RETURN_IF_ERROR(fn->second(ctx).withContext(describe(index)));
+    DS_RETURN_IF_ERROR(runCompute(inst.op(), fn->second, ctx).withContext(describe(index)));
     if (options_.recordTrace)
       trace_.push_back({inst.op(), inst.stream(), start, nowUs() - start});
   }
@@ -319,11 +319,15 @@ Status Executor::runStep(uint64_t step) {
 //===----------------------------------------------------------------------===//
 
 TensorView InstructionContext::in(int i) {
+  if (i < static_cast<int>(inputOverrides.size()) && inputOverrides[i])
+    return *inputOverrides[i];
   Executor::Slot &s = executor.slot(inst.operands(i));
   return TensorView(s.data, s.shape, s.dtype);
 }
 
 StatusOr<MutableTensorView> InstructionContext::out(int i) {
+  if (i < static_cast<int>(outputOverrides.size()) && outputOverrides[i])
+    return *outputOverrides[i];
   uint32_t id = inst.results(i);
   auto ptr = executor.ensureAllocated(id);
   if (!ptr)
