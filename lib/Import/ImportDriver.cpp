@@ -50,8 +50,10 @@ void ::ds::buildONNXCleanupPipeline(OpPassManager &pm) {
 namespace ds {
 
 llvm::Expected<OwningOpRef<ModuleOp>> importONNXModelFromCommandLine(llvm::StringRef path,
-                                                                     MLIRContext &context) {
+                                                                     MLIRContext &context,
+                                                                     int64_t batchSize) {
   ONNXImportOptions options;
+  options.batchSize = batchSize;
   if (llvm::Error error = parseInputShapes(inputShapeOption, options))
     return std::move(error);
   if (llvm::Error error = parseInputValues(inputValueOption, options))

@@ -132,6 +132,28 @@ Error applyInputOptions(onnx::ModelProto &model, const ::ds::ONNXImportOptions &
     } else if (auto shape = options.inputShapes.find(name); shape != options.inputShapes.end()) {
       given = shape->getValue();
       source = "--input-shape";
+    } else if (options.batchSize > 0 && type.has_shape() && type.shape().dim_size() > 0) {
+      const auto &first = type.shape().dim(0);
+      if (first.has_dim_value() && first.dim_value() >= 0 &&
+          first.dim_value() != options.batchSize)
+        return llvm::createStringError(
+            "input '" + name + "' has batch size " + std::to_string(first.dim_value()) +
+            " in the model, but the micro batch is " + std::to_string(options.batchSize) +
+            ": export the model with a dynamic batch dimension");
+      given.push_back(options.batchSize);
+      for (int d = 1; d < type.shape().dim_size(); ++d) {
+        const auto &dim = type.shape().dim(d);
+        if (!dim.has_dim_value() || dim.dim_value() < 0)
+          return llvm::createStringError("input '" + name + "' dimension " + std::to_string(d) +
+                                         " is dynamic; ds needs static shapes: give it with "
+                                         "--input-shape");
+        given.push_back(dim.dim_value());
+      }
+      source = "the micro batch size";
+      // A fixed first dimension equal to the micro batch passes the check below.
+      onnx::TensorShapeProto &shape = *type.mutable_shape();
+      if (!first.has_dim_value())
+        shape.mutable_dim(0)->clear_dim_param();
     } else {
       if (!type.has_shape())
         return llvm::createStringError("input '" + name + "' has no shape: give it with " +

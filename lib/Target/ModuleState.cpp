@@ -97,6 +97,20 @@ FailureOr<llvm::StringMap<uint32_t>> addParams(ModuleOp module,
     param.set_name(name.str());
     param.set_buffer(*buffer);
     param.set_trainable(paramOp.isTrainable());
+    // ds-build-training marks the state it adds with the parameter it belongs to.
+    if (auto role = paramOp->getAttrOfType<StringAttr>("ds.role")) {
+      param.set_trainable(false);
+      if (role.getValue() == "gradient")
+        param.set_role(plan::Param::GRADIENT);
+      else if (role.getValue() == "optimizer_state")
+        param.set_role(plan::Param::OPTIMIZER_STATE);
+      else
+        return paramOp.emitError("unknown ds.role '") << role.getValue() << "'";
+      if (auto owner = paramOp->getAttrOfType<StringAttr>("ds.owner"))
+        param.set_owner(owner.str());
+      if (auto state = paramOp->getAttrOfType<StringAttr>("ds.state"))
+        param.set_state(state.str());
+    }
     if (std::optional<ElementsAttr> value = paramOp.getInitialValue()) {
       FailureOr<std::string> bytes = getTensorBytes(*value, paramOp.getLoc());
       if (failed(bytes))

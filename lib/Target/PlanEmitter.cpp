@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSwitch.h"
 
 using namespace mlir;
 using namespace mlir::ds;
@@ -58,9 +59,12 @@ public:
   FailureOr<plan::Plan> build();
 
 private:
-  LogicalResult addInputs(func::FuncOp step);
+  /// Adds `func` as one function of the program; `name` is empty for the single step function
+  /// of an inference plan.
+  LogicalResult addFunction(func::FuncOp func, StringRef name, plan::RankProgram &program);
+  LogicalResult addInputs(func::FuncOp step, StringRef function);
   LogicalResult addInstructions(Block &body, plan::RankProgram &program);
-  LogicalResult addOutputs(func::FuncOp step, func::ReturnOp ret);
+  LogicalResult addOutputs(func::FuncOp step, func::ReturnOp ret, StringRef function);
 
   /// A new buffer for `value`, named `name` (a default name when empty).
   FailureOr<uint32_t> addBuffer(Value value, StringRef name = {});
@@ -134,7 +138,17 @@ FailureOr<uint32_t> PlanBuilder::getOperandBuffer(Operation *user,
   return buffer->second;
 }
 
-LogicalResult PlanBuilder::addInputs(func::FuncOp step) {
+/// The training loop's per-step scalars, by the argument names ds-build-training gives them.
+std::optional<plan::Input::Source> getScalarSource(StringRef name) {
+  return llvm::StringSwitch<std::optional<plan::Input::Source>>(name)
+      .Case("learning_rate", plan::Input::LEARNING_RATE)
+      .Case("optimizer_step", plan::Input::OPTIMIZER_STEP)
+      .Case("grad_scale", plan::Input::GRAD_SCALE)
+      .Case("loss_scale", plan::Input::LOSS_SCALE)
+      .Default(std::nullopt);
+}
+
+LogicalResult PlanBuilder::addInputs(func::FuncOp step, StringRef function) {
   // The data convention: the first integer input takes the token window, the
   // second the next-token targets. i1 masks are not token ids.
   int integerInputs = 0;
@@ -148,6 +162,11 @@ LogicalResult PlanBuilder::addInputs(func::FuncOp step) {
     plan::Input &input = *planMessage.add_inputs();
     input.set_name(name);
     input.set_buffer(*buffer);
+    input.set_function(function.str());
+    if (auto scalar = getScalarSource(name)) {
+      input.set_source(*scalar);
+      continue;
+    }
     Type element = cast<RankedTensorType>(argument.getType()).getElementType();
     bool isInteger = element.isSignlessInteger() && !element.isInteger(1);
     plan::Input::Source source = plan::Input::FILE;
@@ -163,7 +182,10 @@ LogicalResult PlanBuilder::addInputs(func::FuncOp step) {
 
 LogicalResult PlanBuilder::addInstructions(Block &body,
                                            plan::RankProgram &program) {
+  // Waits stay inside the function: the runtime completes every collective of a function
+  // before the function returns.
   ::ds::StreamWaits streamWaits;
+  const uint32_t offset = program.instructions_size();
   for (Operation &op : body) {
     if (isa<func::ReturnOp>(op))
       continue; // the outputs say what it returns
@@ -237,12 +259,13 @@ LogicalResult PlanBuilder::addInstructions(Block &body,
       stream = streamWaits.getLastUseStream(instruction.operands(0));
     instruction.set_stream(stream);
     for (uint32_t wait : streamWaits.add(stream, reads, writes))
-      instruction.add_waits(wait);
+      instruction.add_waits(offset + wait);
   }
   return success();
 }
 
-LogicalResult PlanBuilder::addOutputs(func::FuncOp step, func::ReturnOp ret) {
+LogicalResult PlanBuilder::addOutputs(func::FuncOp step, func::ReturnOp ret,
+                                      StringRef function) {
   for (OpOperand &operand : ret->getOpOperands()) {
     unsigned index = operand.getOperandNumber();
     FailureOr<uint32_t> buffer = getOperandBuffer(ret, operand.get());
@@ -252,6 +275,36 @@ LogicalResult PlanBuilder::addOutputs(func::FuncOp step, func::ReturnOp ret) {
     plan::Output &output = *planMessage.add_outputs();
     output.set_name(given ? given.str() : "output" + std::to_string(index));
     output.set_buffer(*buffer);
+    output.set_function(function.str());
+  }
+  return success();
+}
+
+LogicalResult PlanBuilder::addFunction(func::FuncOp func, StringRef name,
+                                       plan::RankProgram &program) {
+  Region &region = func.getBody();
+  if (!llvm::hasSingleElement(region))
+    return func->emitError("function @")
+           << func.getSymName() << " has " << region.getBlocks().size()
+           << " blocks; a plan is one straight-line instruction list";
+  Block &body = region.front();
+  auto ret = dyn_cast<func::ReturnOp>(body.getTerminator());
+  if (!ret)
+    return func->emitError("function @")
+           << func.getSymName() << " does not end in func.return";
+  asmState = std::make_unique<AsmState>(func);
+  // A function sees parameters as they were when it started.
+  loadOf.clear();
+  lastStoreOf.clear();
+  uint32_t begin = program.instructions_size();
+  if (failed(addInputs(func, name)) || failed(addInstructions(body, program)) ||
+      failed(addOutputs(func, ret, name)))
+    return failure();
+  if (!name.empty()) {
+    plan::Function &range = *program.add_functions();
+    range.set_name(name.str());
+    range.set_begin(begin);
+    range.set_end(program.instructions_size());
   }
   return success();
 }
@@ -260,25 +313,9 @@ FailureOr<plan::Plan> PlanBuilder::build() {
   if (worldSize < 1)
     return module.emitError("the world size must be at least 1, got ")
            << worldSize;
-  FailureOr<func::FuncOp> step = ::ds::findStepFunction(module);
-  if (failed(step))
-    return failure();
-  Region &region = step->getBody();
-  if (!llvm::hasSingleElement(region))
-    return step->emitError("step function @")
-           << step->getSymName() << " has " << region.getBlocks().size()
-           << " blocks; a plan is one straight-line instruction list";
-  asmState = std::make_unique<AsmState>(*step);
-
   planMessage.mutable_version()->set_major(::ds::plan::kPlanVersionMajor);
   planMessage.mutable_version()->set_minor(::ds::plan::kPlanVersionMinor);
   planMessage.set_producer("ds-opt");
-  plan::RankProgram program;
-  Block &body = region.front();
-  auto ret = dyn_cast<func::ReturnOp>(body.getTerminator());
-  if (!ret)
-    return step->emitError("step function @")
-           << step->getSymName() << " does not end in func.return";
   if (failed(::ds::addMesh(module, worldSize, planMessage)))
     return failure();
   FailureOr<llvm::StringMap<uint32_t>> params =
@@ -286,9 +323,24 @@ FailureOr<plan::Plan> PlanBuilder::build() {
   if (failed(params))
     return failure();
   paramBufferOf = std::move(*params);
-  if (failed(addInputs(*step)) || failed(addInstructions(body, program)) ||
-      failed(addOutputs(*step, ret)))
-    return failure();
+
+  plan::RankProgram program;
+  if (auto micro = module.lookupSymbol<func::FuncOp>("micro_step")) {
+    // A training plan (ds-build-training): every function, by name, in the
+    // order the runtime calls them.
+    for (StringRef name : {"micro_step", "reduce_gradients", "apply_update",
+                           "zero_gradients"}) {
+      auto func = module.lookupSymbol<func::FuncOp>(name);
+      if (!func)
+        return module.emitError("training plan without function @") << name;
+      if (failed(addFunction(func, name, program)))
+        return failure();
+    }
+  } else {
+    FailureOr<func::FuncOp> step = ::ds::findStepFunction(module);
+    if (failed(step) || failed(addFunction(*step, "", program)))
+      return failure();
+  }
 
   // SPMD: every rank runs the same list; a rank finds its groups from the mesh.
   for (int64_t rank = 0; rank < worldSize; ++rank) {

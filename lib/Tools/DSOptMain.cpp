@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ds/Tools/DSOptMain.h"
+#include "TrainingPipeline.h"
 
 #include "ds/Import/ONNXImporter.h"
 #include "ds/Target/PlanEmitter.h"
@@ -38,6 +39,12 @@ static llvm::cl::opt<bool>
                     llvm::cl::desc("Read the input as a plan file (.dsplan) "
                                    "and print it as protobuf text"),
                     llvm::cl::init(false));
+
+static llvm::cl::opt<std::string> configOption(
+    "ds-config",
+    llvm::cl::desc("DeepSpeed config (ds_config.json): compile the training step it "
+                   "describes, for --ds-world-size data-parallel ranks"),
+    llvm::cl::value_desc("file"), llvm::cl::init(""));
 
 static constexpr llvm::StringLiteral kPlanExtension = ".dsplan";
 
@@ -91,10 +98,11 @@ static void printDiagnostic(Diagnostic &diag, llvm::StringRef inputFilename) {
 /// (ds/Import/ONNXImporter.h). Null once the error is printed.
 static OwningOpRef<ModuleOp> loadInputModule(llvm::StringRef inputFilename,
                                              MLIRContext &context,
-                                             llvm::SourceMgr &sourceMgr) {
+                                             llvm::SourceMgr &sourceMgr,
+                                             int64_t batchSize = 0) {
   if (::ds::isONNXModelPath(inputFilename)) {
     llvm::Expected<OwningOpRef<ModuleOp>> module =
-        ::ds::importONNXModelFromCommandLine(inputFilename, context);
+        ::ds::importONNXModelFromCommandLine(inputFilename, context, batchSize);
     if (!module) {
       reportError(llvm::toString(module.takeError()));
       return nullptr;
@@ -128,15 +136,42 @@ runRequestedPasses(ModuleOp module, const MlirOptMainConfig &config,
   return passManager.run(module);
 }
 
-/// `ds-opt MODEL.onnx [passes] [-o OUT]`: import, run the requested passes and
+/// The module to compile and, with --ds-config, its training setup, after the training passes
+/// have made the step functions. Null once the error is printed.
+static OwningOpRef<ModuleOp>
+loadModuleForCompile(llvm::StringRef inputFilename, MLIRContext &context,
+                     llvm::SourceMgr &sourceMgr,
+                     std::optional<::ds::TrainingSetup> &training) {
+  if (configOption.empty())
+    return loadInputModule(inputFilename, context, sourceMgr);
+  llvm::Expected<::ds::TrainingSetup> setup =
+      ::ds::loadTrainingSetup(configOption, worldSizeOption);
+  if (!setup) {
+    llvm::errs() << llvm::toString(setup.takeError()) << "\n";
+    return nullptr;
+  }
+  training = std::move(*setup);
+  OwningOpRef<ModuleOp> module = loadInputModule(
+      inputFilename, context, sourceMgr, training->training.micro_batch_size());
+  if (!module || failed(::ds::checkMicroBatch(*module, *training)))
+    return nullptr;
+  PassManager passManager(&context, ModuleOp::getOperationName());
+  ::ds::addTrainingPasses(passManager, *training);
+  if (failed(passManager.run(*module)))
+    return nullptr;
+  return module;
+}
+
+/// `ds-opt MODEL.onnx|MODEL.mlir [--ds-config=...] [passes] [-o OUT]`: import (or
+/// parse), build the training step when configured, run the requested passes and
 /// print the module, as mlir-opt would print it had it been given as text.
 static int printImportedModel(llvm::StringRef inputFilename,
                               llvm::StringRef outputFilename,
                               DialectRegistry &registry) {
   MlirOptMainConfig config = MlirOptMainConfig::createFromCLOptions();
   if (!config.inputSplitMarker().empty() || config.shouldVerifyDiagnostics())
-    return reportError("--split-input-file and --verify-diagnostics need MLIR "
-                       "text, not an ONNX model");
+    return reportError("--split-input-file and --verify-diagnostics cannot be "
+                       "used with an ONNX model or --ds-config");
   MLIRContext context(registry);
   context.printOpOnDiagnostic(false);
   ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
@@ -144,8 +179,9 @@ static int printImportedModel(llvm::StringRef inputFilename,
     return success();
   });
   llvm::SourceMgr sourceMgr;
+  std::optional<::ds::TrainingSetup> training;
   OwningOpRef<ModuleOp> module =
-      loadInputModule(inputFilename, context, sourceMgr);
+      loadModuleForCompile(inputFilename, context, sourceMgr, training);
   if (!module)
     return 1;
   if (failed(runRequestedPasses(*module, config)))
@@ -187,8 +223,9 @@ static int compileToPlan(llvm::StringRef inputFilename,
   });
 
   llvm::SourceMgr sourceMgr;
+  std::optional<::ds::TrainingSetup> training;
   OwningOpRef<ModuleOp> module =
-      loadInputModule(inputFilename, context, sourceMgr);
+      loadModuleForCompile(inputFilename, context, sourceMgr, training);
   if (!module)
     return 1;
 
@@ -201,6 +238,8 @@ static int compileToPlan(llvm::StringRef inputFilename,
   FailureOr<::ds::plan::Plan> plan = ::ds::buildPlan(*module, worldSizeOption);
   if (failed(plan))
     return 1;
+  if (training)
+    *plan->mutable_training() = training->training;
   if (llvm::Error error = ::ds::writePlanFile(*plan, outputFilename))
     return reportError(llvm::toString(std::move(error)));
   return 0;
@@ -236,7 +275,7 @@ int dsOptMain(int argc, char **argv, DialectRegistry &registry) {
         ": the world size must be at least 1");
   bool emitsPlan = llvm::StringRef(outputFilename).ends_with(kPlanExtension);
   bool importsONNX = ::ds::isONNXModelPath(inputFilename);
-  if (!printPlanOption && !emitsPlan && !importsONNX)
+  if (!printPlanOption && !emitsPlan && !importsONNX && configOption.empty())
     return asMainReturnCode(
         MlirOptMain(argc, argv, inputFilename, outputFilename, registry));
 

@@ -48,6 +48,10 @@ struct ONNXImportOptions {
   /// Graph inputs whose values are known: input name -> a serialized TensorProto file (as the
   /// ONNX backend tests' input_N.pb). They become import-time constants, not function arguments.
   llvm::StringMap<std::string> inputValues;
+  /// When positive, the size of a dynamic first dimension of every graph input that has no
+  /// --input-shape or --input-value: the micro batch of a training config. A first dimension
+  /// the model fixes to another size is an error.
+  int64_t batchSize = 0;
 };
 
 /// Whether `path` names a model the importer reads (by extension: .onnx or .onnxtxt).
@@ -70,8 +74,10 @@ void buildONNXCleanupPipeline(mlir::OpPassManager &pm);
 
 /// What ds-opt does with an ONNX input, driven by its command line (`--input-shape`,
 /// `--input-value`, `--ds-import-raw`): import, then clean up unless told not to.
+/// `batchSize` as in ONNXImportOptions (0: none).
 llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
-importONNXModelFromCommandLine(llvm::StringRef path, mlir::MLIRContext &context);
+importONNXModelFromCommandLine(llvm::StringRef path, mlir::MLIRContext &context,
+                               int64_t batchSize = 0);
 
 } // namespace ds
 

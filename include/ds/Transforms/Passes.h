@@ -4,6 +4,7 @@
 #define DS_TRANSFORMS_PASSES_H
 
 #include "ds/Dialect/DS/IR/DSDialect.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 

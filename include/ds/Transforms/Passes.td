@@ -82,4 +82,48 @@ def Autodiff : Pass<"ds-autodiff", "mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::ds::DSDialect"];
 }
 
+def BuildTraining : Pass<"ds-build-training", "mlir::ModuleOp"> {
+  let summary = "Turn a forward function into the functions of a training step";
+  let description = [{
+    Takes the module's forward function and builds what the runtime calls each optimizer step
+    (plan.proto, message Training):
+    - `@micro_step(tokens, targets, loss_scale) -> loss`: the forward pass and its loss (the
+      model's float scalar output, or softmax cross-entropy of its logits against the targets,
+      which becomes an argument if the model has none), reverse-mode gradients of
+      `loss * loss_scale / micro-batches`, added into one fp32 gradient accumulator per
+      trainable parameter (`ds.param @p.grad`, `ds.role = "gradient"`);
+    - `@reduce_gradients() -> grad_norm_sq`: gradients summed over the data-parallel axis
+      (`dp-size` > 1) and the sum of their squares, for clipping and overflow checks;
+    - `@apply_update(learning_rate, optimizer_step, grad_scale)`: the fused optimizer update of
+      every parameter and its state (`ds.role = "optimizer_state"`);
+    - `@zero_gradients()`.
+    With `precision` bf16 or fp16 the forward and backward compute in that type from casts of
+    the fp32 parameters (the master weights); gradients are cast back to fp32 as they are
+    accumulated.
+  }];
+  let options = [
+    Option<"forwardName", "forward", "std::string", /*default=*/"\"\"",
+           "the forward function (default: the module's only function)">,
+    Option<"optimizer", "optimizer", "std::string", /*default=*/"\"adamw\"",
+           "adamw, adam (L2 weight decay unless adam-w-mode) or sgd">,
+    Option<"beta1", "beta1", "double", /*default=*/"0.9", "Adam beta1">,
+    Option<"beta2", "beta2", "double", /*default=*/"0.999", "Adam beta2">,
+    Option<"epsilon", "epsilon", "double", /*default=*/"1e-8", "Adam epsilon">,
+    Option<"weightDecay", "weight-decay", "double", /*default=*/"0.0", "weight decay">,
+    Option<"adamWMode", "adam-w-mode", "bool", /*default=*/"true",
+           "decoupled weight decay (AdamW) rather than L2 in the gradient">,
+    Option<"momentum", "momentum", "double", /*default=*/"0.0", "SGD momentum">,
+    Option<"dampening", "dampening", "double", /*default=*/"0.0", "SGD dampening">,
+    Option<"nesterov", "nesterov", "bool", /*default=*/"false", "SGD Nesterov momentum">,
+    Option<"microBatches", "micro-batches", "int64_t", /*default=*/"1",
+           "micro-batches per optimizer step over all ranks (accumulation steps x dp size): "
+           "the loss of the global batch is the mean of theirs">,
+    Option<"dpSize", "dp-size", "int64_t", /*default=*/"1",
+           "data-parallel ranks; above 1 the gradients are all-reduced over the dp axis">,
+    Option<"precision", "precision", "std::string", /*default=*/"\"fp32\"",
+           "compute type: fp32, bf16 or fp16">,
+  ];
+  let dependentDialects = ["::mlir::ds::DSDialect", "::mlir::func::FuncDialect"];
+}
+
 #endif // DS_TRANSFORMS_PASSES_TD

@@ -39,8 +39,6 @@ MPI_Datatype movementType(DType dtype) {
     return MPI_INT32_T;
   case DType::U8:
     return MPI_UINT8_T;
-  case DType::F64:
-    return MPI_DOUBLE;
   }
   return MPI_DATATYPE_NULL;
 }

@@ -262,6 +262,28 @@ Status Executor::freeBuffer(uint32_t id) {
 }
 
 Status Executor::runStep(uint64_t step) {
+  const plan::RankProgram &program = plan_.programs(world_.rank());
+  if (program.functions_size() != 0)
+    return Status::error("this plan is a training plan: its functions are run one by one");
+  return runRange(0, program.instructions_size(), step);
+}
+
+Status Executor::runFunction(const std::string &name, uint64_t step) {
+  const plan::RankProgram &program = plan_.programs(world_.rank());
+  for (const plan::Function &function : program.functions())
+    if (function.name() == name)
+      return runRange(function.begin(), function.end(), step);
+  return Status::error("the plan has no function named '" + name + "'");
+}
+
+bool Executor::hasFunction(const std::string &name) const {
+  for (const plan::Function &function : plan_.programs(world_.rank()).functions())
+    if (function.name() == name)
+      return true;
+  return false;
+}
+
+Status Executor::runRange(int64_t begin, int64_t end, uint64_t step) {
   step_ = step;
   const plan::RankProgram &program = plan_.programs(world_.rank());
   auto nowUs = [&] {
@@ -269,7 +291,7 @@ Status Executor::runStep(uint64_t step) {
   };
   const auto &compute = computeTable();
   const auto &collectives = collectiveTable();
-  for (int64_t index = 0; index < program.instructions_size(); ++index) {
+  for (int64_t index = begin; index < end; ++index) {
     const plan::Instruction &inst = program.instructions(index);
     if (options_.currentInstruction)
       *options_.currentInstruction = static_cast<std::sig_atomic_t>(index);

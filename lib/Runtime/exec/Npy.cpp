@@ -19,7 +19,6 @@ const char *descrOf(DType dtype) {
   case DType::I64: return "<i8";
   case DType::I32: return "<i4";
   case DType::U8: return "|u1";
-  case DType::F64: return "<f8";
   case DType::BF16: return nullptr; // numpy has no bfloat16
   }
   return nullptr;

@@ -4,6 +4,8 @@
 #include "Launcher.h"
 #include "OnnxTest.h"
 #include "StepReport.h"
+#include "TokenInputs.h"
+#include "TrainingLoop.h"
 
 #include "ds/Runtime/Exec/Executor.h"
 #include "ds/Runtime/Exec/Npy.h"
@@ -54,13 +56,6 @@ std::string expandRank(std::string path, int rank) {
   return path;
 }
 
-bool givenByFlag(const RunOptions &options, const std::string &name) {
-  for (const auto &[flagName, path] : options.inputs)
-    if (flagName == name)
-      return true;
-  return false;
-}
-
 // Fills the inputs given by --input once (any input, token inputs too: a user may feed exact
 // windows); every other input must be a token input fed from --data each step.
 Status loadFileInputs(Executor &executor, const RunOptions &options) {
@@ -87,36 +82,6 @@ Status loadFileInputs(Executor &executor, const RunOptions &options) {
     DS_ASSIGN_OR_RETURN(array, readNpy(path));
     DS_RETURN_IF_ERROR(
         executor.setInput(in.name(), array.dtype, array.shape, array.data.data()).withContext(path));
-  }
-  return Status::ok();
-}
-
-// Token windows of this rank for `step` (DESIGN.md: micro-step 0 of data-parallel rank r takes
-// samples s*G + r*mb + [0, mb), G = mb * dp).
-Status feedTokens(Executor &executor, const RunOptions &options, const DataFeed *feed,
-                  uint64_t step, int64_t dpSize, int64_t dpRank) {
-  for (const plan::Input &in : executor.plan().inputs()) {
-    if (in.source() == plan::Input::FILE || givenByFlag(options, in.name()))
-      continue;
-    if (!feed)
-      return Status::error("the plan reads tokens (input '" + in.name() +
-                           "'): pass --data FILE or --input " + in.name() + "=FILE.npy");
-    const plan::Buffer &buffer = executor.plan().buffers(in.buffer());
-    if (buffer.shape_size() != 2)
-      return Status::error("token input '" + in.name() + "' must be [batch, sequence], got rank " +
-                           std::to_string(buffer.shape_size()));
-    int64_t mb = buffer.shape(0), seqLen = buffer.shape(1);
-    int64_t first = static_cast<int64_t>(step) * mb * dpSize + dpRank * mb;
-    std::vector<int64_t> ids;
-    DS_RETURN_IF_ERROR(feed->windows(first, mb, seqLen, in.source() == plan::Input::TARGETS, ids));
-    if (buffer.dtype() == plan::I64) {
-      DS_RETURN_IF_ERROR(executor.setInput(in.name(), DType::I64, {mb, seqLen}, ids.data()));
-    } else if (buffer.dtype() == plan::I32) {
-      std::vector<int32_t> narrow(ids.begin(), ids.end());
-      DS_RETURN_IF_ERROR(executor.setInput(in.name(), DType::I32, {mb, seqLen}, narrow.data()));
-    } else {
-      return Status::error("token input '" + in.name() + "' must hold i64 or i32 ids");
-    }
   }
   return Status::ok();
 }
@@ -190,21 +155,32 @@ Status runRank(const RunOptions &options, const plan::Plan &plan, Communicator &
   }
   int64_t dpSize, dpRank;
   dataParallelPosition(plan, world.rank(), dpSize, dpRank);
-  int64_t tokensPerRank = 0;
+  // Tokens one rank consumes per call, and its micro-batch (samples per call).
+  int64_t tokensPerRank = 0, microBatch = 1;
   for (const plan::Input &in : plan.inputs())
     if (in.source() == plan::Input::TOKENS) {
       const plan::Buffer &b = plan.buffers(in.buffer());
       tokensPerRank = 1;
       for (int64_t d : b.shape())
         tokensPerRank *= d;
+      microBatch = b.shape_size() > 0 ? b.shape(0) : 1;
     }
 
   StepReporter reporter(options, plan, world.rank(), world.size(), useMPI);
   DS_RETURN_IF_ERROR(reporter.open());
+  if (plan.has_training()) {
+    TrainingRun run{options, *executor, feed ? &*feed : nullptr, reporter, world, useMPI,
+                    dpSize, dpRank, tokensPerRank};
+    DS_RETURN_IF_ERROR(runTraining(run));
+    if (!options.tracePath.empty())
+      DS_RETURN_IF_ERROR(reporter.writeTrace(executor->trace()));
+    return Status::ok();
+  }
   std::optional<std::string> loss = lossOutput(plan);
   for (int64_t step = 0; step < options.steps; ++step) {
-    DS_RETURN_IF_ERROR(
-        feedTokens(*executor, options, feed ? &*feed : nullptr, step, dpSize, dpRank));
+    // DESIGN.md: step s of data-parallel rank r takes samples s*G + r*mb + [0, mb), G = mb*dp.
+    DS_RETURN_IF_ERROR(feedTokens(*executor, options, feed ? &*feed : nullptr, "",
+                                  step * microBatch * dpSize + dpRank * microBatch));
     auto start = std::chrono::steady_clock::now();
     DS_RETURN_IF_ERROR(executor->runStep(static_cast<uint64_t>(step)));
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -11,13 +11,17 @@ const char *runUsage() {
 
   --np N                 launch N ranks through mpirun (as DeepSpeed's launcher does)
   --hostfile FILE        DeepSpeed hostfile ("host slots=N" lines), passed on to mpirun
-  --steps S              steps to run (default 1)
+  --steps S              steps to run (default 1); for a training plan, the optimizer step to
+                         stop after, counted from the start of training (a resumed run continues)
   --data FILE            token file for the plan's token/target inputs (DESIGN.md convention)
   --data-dtype T         uint16 (default, nanoGPT's train.bin) or int32
   --input NAME=FILE.npy  value of a user input; "{rank}" in FILE becomes the rank
   --output-dir DIR       write every output as DIR/NAME.rank<R>.npy after the last step
   --log FILE             one JSON object per step (rank 0 writes it)
   --trace FILE           Chrome trace of every instruction, one track per rank and stream
+  --save DIR             training: write checkpoints under DIR (DIR/step_N, DIR/latest)
+  --save-interval K      training: a checkpoint every K optimizer steps (default: only at the end)
+  --load DIR             training: resume from DIR's latest checkpoint (or DIR as a step directory)
   --comm-timeout S       seconds a collective may take before every rank stops (default 300)
   --backend cpu|cuda     where to run (only cpu is built today)
   --fault-inject R:I:K   testing: rank R dies (K=exit) or hangs (K=hang) at instruction I
@@ -88,6 +92,18 @@ StatusOr<RunOptions> parseRunOptions(const std::vector<std::string> &args) {
       if (number < 1)
         return Status::error("--steps must be at least 1, got " + value);
       o.steps = number;
+    } else if (flag == "--save") {
+      DS_RETURN_IF_ERROR(next());
+      o.saveDir = value;
+    } else if (flag == "--save-interval") {
+      DS_RETURN_IF_ERROR(next());
+      DS_RETURN_IF_ERROR(parseInt(flag, value, number));
+      if (number < 1)
+        return Status::error("--save-interval must be at least 1, got " + value);
+      o.saveInterval = number;
+    } else if (flag == "--load") {
+      DS_RETURN_IF_ERROR(next());
+      o.loadDir = value;
     } else if (flag == "--data") {
       DS_RETURN_IF_ERROR(next());
       o.dataPath = value;

@@ -39,7 +39,8 @@ Status StepReporter::open() {
 }
 
 Status StepReporter::report(int64_t step, std::optional<double> loss, double seconds,
-                            int64_t tokensPerStep, const Executor &executor) {
+                            int64_t tokensPerStep, const Executor &executor,
+                            const std::optional<TrainingStats> &training) {
   // The loss is the global-batch mean: every rank's micro-batch has the same number of tokens,
   // so it is the mean of the ranks' losses, the same number everywhere.
   double localLoss = loss.value_or(0.0), globalLoss = localLoss;
@@ -75,6 +76,13 @@ Status StepReporter::report(int64_t step, std::optional<double> loss, double sec
               static_cast<long long>(options_.steps));
   if (loss)
     std::printf(" | loss %.6f", globalLoss);
+  if (training) {
+    std::printf(" | lr %.3e | grad norm %.4f", training->learningRate, training->gradNorm);
+    if (training->lossScaling)
+      std::printf(" | loss scale %g", training->lossScale);
+    if (training->skipped)
+      std::printf(" | overflow: step skipped");
+  }
   if (tokensPerStep > 0)
     std::printf(" | %.0f tokens/s", tokensPerSecond);
   std::printf(" | %.2f ms | peak %.2f MiB\n", slowest * 1e3, peakMax / (1024.0 * 1024.0));
@@ -84,7 +92,12 @@ Status StepReporter::report(int64_t step, std::optional<double> loss, double sec
     return Status::ok();
   std::ostringstream line;
   line << "{\"step\": " << step + 1 << ", \"loss\": " << (loss ? jsonNumber(globalLoss) : "null")
-       << ", \"lr\": null, \"grad_norm\": null, \"tokens_per_s\": " << jsonNumber(tokensPerSecond)
+       << ", \"lr\": " << (training ? jsonNumber(training->learningRate) : "null")
+       << ", \"grad_norm\": " << (training ? jsonNumber(training->gradNorm) : "null");
+  if (training && training->lossScaling)
+    line << ", \"loss_scale\": " << jsonNumber(training->lossScale)
+         << ", \"skipped\": " << (training->skipped ? "true" : "false");
+  line << ", \"tokens_per_s\": " << jsonNumber(tokensPerSecond)
        << ", \"step_time_s\": " << jsonNumber(slowest) << ", \"peak_bytes\": [";
   for (int r = 0; r < size_; ++r)
     line << (r ? ", " : "") << static_cast<int64_t>(field(r, 0));

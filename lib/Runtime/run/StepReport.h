@@ -12,6 +12,15 @@
 
 namespace ds::rt {
 
+// What a training step adds to its report (every rank holds the same values).
+struct TrainingStats {
+  double learningRate = 0;
+  double gradNorm = 0;  // global L2 norm of the gradients before clipping, unscaled
+  double lossScale = 1; // fp16 loss scale used by this step
+  bool lossScaling = false;
+  bool skipped = false; // fp16 overflow: no update
+};
+
 class StepReporter {
 public:
   // Without `useMPI` the run is one rank and nothing is exchanged.
@@ -21,7 +30,7 @@ public:
   Status open();
   // Collective: every rank calls it after each step.
   Status report(int64_t step, std::optional<double> loss, double seconds, int64_t tokensPerStep,
-                const Executor &executor);
+                const Executor &executor, const std::optional<TrainingStats> &training = {});
   // Collective: gathers every rank's events and writes options.tracePath on rank 0.
   Status writeTrace(const std::vector<TraceEvent> &events);
 

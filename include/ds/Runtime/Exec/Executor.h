@@ -49,7 +49,12 @@ public:
 
   // Copies `data` into the input's buffer; dtype and shape must match the plan.
   Status setInput(const std::string &name, DType dtype, const Shape &shape, const void *data);
+  // Runs the whole instruction list of an inference plan.
   Status runStep(uint64_t step);
+  // Runs one named function of a training plan ("micro_step", ...); every collective it issued
+  // is complete when it returns.
+  Status runFunction(const std::string &name, uint64_t step);
+  bool hasFunction(const std::string &name) const;
   // An output of the last step.
   StatusOr<TensorView> output(const std::string &name) const;
 
@@ -79,6 +84,7 @@ private:
   Executor(const plan::Plan &plan, Communicator &world, ExecutorOptions options);
   Status initialize();
   Status initializeParam(const plan::Param &param);
+  Status runRange(int64_t begin, int64_t end, uint64_t step);
   Status completePending(int64_t index);
   // Completes every in-flight collective that reads or writes buffer `id`, then frees it.
   Status freeBuffer(uint32_t id);

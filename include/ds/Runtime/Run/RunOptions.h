@@ -27,6 +27,9 @@ struct RunOptions {
   int64_t faultInstruction = -1;
   std::string faultKind;
   std::string onnxTestDir; // --onnx-test DIR
+  std::string saveDir;     // --save DIR
+  int64_t saveInterval = 0; // --save-interval K (0: save only after the last step)
+  std::string loadDir;     // --load DIR
   bool help = false;
 };
 

@@ -1,0 +1,229 @@
+// The training loop of a training plan.
+#include "TrainingLoop.h"
+#include "TokenInputs.h"
+
+#include "ds/Runtime/Train/Checkpoint.h"
+#include "ds/Runtime/Train/LossScaler.h"
+#include "ds/Runtime/Train/LRSchedule.h"
+
+#include <mpi.h>
+
+#include <chrono>
+#include <cmath>
+
+namespace ds::rt {
+
+namespace {
+
+Status setScalar(Executor &executor, const std::string &function, plan::Input::Source source,
+                 double value) {
+  for (const plan::Input &in : executor.plan().inputs())
+    if (in.function() == function && in.source() == source) {
+      float narrow = static_cast<float>(value);
+      return executor.setInput(in.name(), DType::F32, {}, &narrow);
+    }
+  return Status::ok(); // the function does not read it (e.g. SGD without a step count)
+}
+
+StatusOr<double> scalarOutput(Executor &executor, const std::string &name) {
+  DS_ASSIGN_OR_RETURN(view, executor.output(name));
+  if (view.dtype != DType::F32 || numElements(view.shape) != 1)
+    return Status::error("output '" + name + "' must be an f32 scalar");
+  return static_cast<double>(*view.as<float>());
+}
+
+// Every rank agrees on `ok` (a failure on one rank, e.g. rank 0's checkpoint write, stops all).
+Status agree(const TrainingRun &run, Status status) {
+  if (!run.useMPI)
+    return status;
+  int mine = status.isOk() ? 0 : 1, any = 0;
+  MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  if (!status.isOk())
+    return status;
+  if (any)
+    return Status::error("another rank failed (see its message)");
+  return Status::ok();
+}
+
+// The tensors a checkpoint holds: every weight (fp32 masters) and each optimizer state tensor,
+// named "<weight>.<state>" as torch's state_dict keys go.
+void checkpointTensors(Executor &executor, std::vector<CheckpointTensor> &weights,
+                       std::vector<CheckpointTensor> &state) {
+  for (const plan::Param &param : executor.plan().params()) {
+    Executor::Slot &slot = executor.slot(param.buffer());
+    CheckpointTensor tensor{param.name(), slot.dtype, slot.shape, slot.data};
+    if (param.role() == plan::Param::WEIGHT) {
+      weights.push_back(tensor);
+    } else if (param.role() == plan::Param::OPTIMIZER_STATE) {
+      tensor.name = param.owner() + "." + param.state();
+      state.push_back(tensor);
+    }
+  }
+}
+
+class Trainer {
+public:
+  explicit Trainer(TrainingRun &run)
+      : run_(run), config_(run.executor.plan().training()), scaler_(LossScaler::fromPlan(config_.loss_scaling())) {}
+
+  Status run();
+
+private:
+  Status microSteps(int64_t step, double &meanLoss);
+  Status save(int64_t stepsDone);
+  Status load();
+
+  TrainingRun &run_;
+  const plan::Training &config_;
+  LossScaler scaler_;
+  int64_t stepsDone_ = 0;   // optimizer steps taken or skipped: the data position
+  int64_t updatesDone_ = 0; // steps that updated the weights (the optimizer's step count)
+};
+
+Status Trainer::microSteps(int64_t step, double &meanLoss) {
+  const int64_t ga = config_.gradient_accumulation_steps();
+  const int64_t mb = config_.micro_batch_size();
+  double sum = 0;
+  for (int64_t a = 0; a < ga; ++a) {
+    // DESIGN.md: micro-step a of data-parallel rank r takes samples
+    // s*G + a*(mb*dp) + r*mb + [0, mb).
+    int64_t first = step * config_.train_batch_size() + a * mb * run_.dpSize + run_.dpRank * mb;
+    DS_RETURN_IF_ERROR(feedTokens(run_.executor, run_.options, run_.feed, "micro_step", first));
+    DS_RETURN_IF_ERROR(
+        setScalar(run_.executor, "micro_step", plan::Input::LOSS_SCALE, scaler_.scale()));
+    DS_RETURN_IF_ERROR(run_.executor.runFunction("micro_step", step));
+    DS_ASSIGN_OR_RETURN(loss, scalarOutput(run_.executor, "loss"));
+    sum += loss;
+  }
+  meanLoss = sum / static_cast<double>(ga);
+  return Status::ok();
+}
+
+Status Trainer::save(int64_t stepsDone) {
+  Status status = Status::ok();
+  if (run_.world.rank() == 0) {
+    CheckpointContents contents;
+    checkpointTensors(run_.executor, contents.weights, contents.optimizerState);
+    LossScalerState scale = scaler_.state();
+    contents.state["loss_scale"] = formatExactDouble(scale.scale);
+    contents.state["loss_scale_hysteresis"] = std::to_string(scale.hysteresis);
+    contents.state["loss_scale_last_overflow"] = std::to_string(scale.lastOverflowIter);
+    contents.state["loss_scale_iteration"] = std::to_string(scale.iteration);
+    contents.state["optimizer_steps"] = std::to_string(updatesDone_);
+    contents.state["samples_consumed"] =
+        std::to_string(stepsDone * config_.train_batch_size());
+    contents.state["train_batch_size"] = std::to_string(config_.train_batch_size());
+    contents.state["world_size"] = std::to_string(run_.world.size());
+    contents.state["precision"] = config_.precision();
+    contents.state["optimizer"] = config_.optimizer();
+    status = saveCheckpoint(run_.options.saveDir, static_cast<uint64_t>(stepsDone), contents);
+    if (status.isOk())
+      std::printf("saved checkpoint %s/%s\n", run_.options.saveDir.c_str(),
+                  checkpointStepName(static_cast<uint64_t>(stepsDone)).c_str());
+  }
+  return agree(run_, status);
+}
+
+Status Trainer::load() {
+  std::vector<CheckpointTensor> weights, state;
+  checkpointTensors(run_.executor, weights, state);
+  auto loaded = loadCheckpoint(run_.options.loadDir, weights, state);
+  Status status = loaded.status();
+  if (loaded) {
+    const auto &values = loaded->state;
+    auto number = [&](const char *key, int64_t &out) -> Status {
+      auto it = values.find(key);
+      if (it == values.end())
+        return Status::error(loaded->directory + ": trainer state has no '" + key + "'");
+      out = std::strtoll(it->second.c_str(), nullptr, 10);
+      return Status::ok();
+    };
+    int64_t batch = 0;
+    status = number("train_batch_size", batch);
+    if (status.isOk() && batch != config_.train_batch_size())
+      status = Status::error(loaded->directory + ": the checkpoint was trained with "
+                             "train_batch_size " + std::to_string(batch) + ", this plan uses " +
+                             std::to_string(config_.train_batch_size()));
+    if (status.isOk())
+      status = number("optimizer_steps", updatesDone_);
+    LossScalerState scale;
+    if (status.isOk())
+      status = number("loss_scale_hysteresis", scale.hysteresis);
+    if (status.isOk())
+      status = number("loss_scale_last_overflow", scale.lastOverflowIter);
+    if (status.isOk())
+      status = number("loss_scale_iteration", scale.iteration);
+    if (status.isOk()) {
+      auto it = values.find("loss_scale");
+      if (it == values.end())
+        status = Status::error(loaded->directory + ": trainer state has no 'loss_scale'");
+      else
+        scale.scale = std::strtod(it->second.c_str(), nullptr);
+    }
+    if (status.isOk())
+      scaler_.restore(scale);
+    stepsDone_ = static_cast<int64_t>(loaded->step);
+    if (status.isOk() && run_.world.rank() == 0)
+      std::printf("resumed from %s at step %lld\n", loaded->directory.c_str(),
+                  static_cast<long long>(stepsDone_));
+  }
+  return agree(run_, status);
+}
+
+Status Trainer::run() {
+  if (!run_.options.loadDir.empty())
+    DS_RETURN_IF_ERROR(load());
+  Executor &executor = run_.executor;
+  const int64_t tokensPerStep =
+      run_.tokensPerMicroStep * run_.dpSize * config_.gradient_accumulation_steps();
+  while (stepsDone_ < run_.options.steps) {
+    const int64_t step = stepsDone_;
+    auto start = std::chrono::steady_clock::now();
+    double loss = 0;
+    DS_RETURN_IF_ERROR(microSteps(step, loss));
+
+    DS_RETURN_IF_ERROR(executor.runFunction("reduce_gradients", step));
+    DS_ASSIGN_OR_RETURN(normSq, scalarOutput(executor, "grad_norm_sq"));
+    TrainingStats stats;
+    stats.lossScaling = config_.loss_scaling().enabled();
+    stats.lossScale = scaler_.scale();
+    stats.gradNorm = std::sqrt(normSq) / scaler_.scale();
+    // fp16 (loss scaling) and bf16 (DeepSpeed's bf16.check_grad_overflow, on by default) skip
+    // a step whose gradients are not finite; fp32 lets it through, as torch would.
+    bool checkOverflow = stats.lossScaling || config_.precision() == "bf16";
+    stats.skipped = checkOverflow && !std::isfinite(normSq);
+    stats.learningRate = learningRate(config_.schedule(), updatesDone_);
+    if (!stats.skipped) {
+      // torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6) when that is below 1.
+      double clip = 1.0;
+      if (config_.gradient_clipping() > 0)
+        clip = std::min(1.0, config_.gradient_clipping() / (stats.gradNorm + 1e-6));
+      DS_RETURN_IF_ERROR(setScalar(executor, "apply_update", plan::Input::LEARNING_RATE,
+                                   stats.learningRate));
+      DS_RETURN_IF_ERROR(setScalar(executor, "apply_update", plan::Input::OPTIMIZER_STEP,
+                                   static_cast<double>(updatesDone_ + 1)));
+      DS_RETURN_IF_ERROR(setScalar(executor, "apply_update", plan::Input::GRAD_SCALE,
+                                   clip / scaler_.scale()));
+      DS_RETURN_IF_ERROR(executor.runFunction("apply_update", step));
+      ++updatesDone_;
+    }
+    DS_RETURN_IF_ERROR(scaler_.update(stats.skipped).withContext(
+        "step " + std::to_string(step + 1) + ": fp16 loss scale"));
+    DS_RETURN_IF_ERROR(executor.runFunction("zero_gradients", step));
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    DS_RETURN_IF_ERROR(run_.reporter.report(step, loss, seconds, tokensPerStep, executor, stats));
+    ++stepsDone_;
+    bool last = stepsDone_ == run_.options.steps;
+    bool interval = run_.options.saveInterval > 0 && stepsDone_ % run_.options.saveInterval == 0;
+    if (!run_.options.saveDir.empty() && (interval || last))
+      DS_RETURN_IF_ERROR(save(stepsDone_));
+  }
+  return Status::ok();
+}
+
+} // namespace
+
+Status runTraining(TrainingRun &run) { return Trainer(run).run(); }
+
+} // namespace ds::rt
