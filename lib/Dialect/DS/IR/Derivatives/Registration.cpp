@@ -9,4 +9,6 @@ void mlir::ds::attachDerivativeInterfaces(MLIRContext *context) {
   derivatives::attachContractionDerivatives(context);
   derivatives::attachShapeDerivatives(context);
   derivatives::attachReductionDerivatives(context);
+  derivatives::attachUnaryDerivatives(context);
+  derivatives::attachSoftmaxDerivatives(context);
 }
