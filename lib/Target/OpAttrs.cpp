@@ -18,7 +18,7 @@ static std::optional<std::string> getEnumKeyword(Operation *op,
                                                  StringAttr name) {
   using Keyword = std::optional<std::string>;
   return llvm::TypeSwitch<Operation *, Keyword>(op)
-      .Case([&](GeluOp gelu) -> Keyword {
+      .Case<GeluOp, GeluGradOp>([&](auto gelu) -> Keyword {
         if (name == gelu.getApproximateAttrName())
           return stringifyGeluApproximation(gelu.getApproximate()).str();
         return std::nullopt;
@@ -28,7 +28,7 @@ static std::optional<std::string> getEnumKeyword(Operation *op,
           return stringifyComparePredicate(compare.getPredicate()).str();
         return std::nullopt;
       })
-      .Case([&](CrossEntropyOp loss) -> Keyword {
+      .Case<CrossEntropyOp, CrossEntropyGradOp>([&](auto loss) -> Keyword {
         if (name == loss.getReductionAttrName())
           return stringifyLossReduction(loss.getReduction()).str();
         return std::nullopt;

@@ -8,11 +8,12 @@
 
 namespace ds::rt {
 
-enum class DType : uint8_t { F32, BF16, F16, I64, I32, U8 };
+enum class DType : uint8_t { F32, BF16, F16, I64, I32, U8, F64 };
 
 // Size of one element in bytes.
 int64_t dtypeSize(DType type);
-// Short name as the plan and error messages spell it: "f32", "bf16", "f16", "i64", "i32", "u8".
+// Short name as the plan and error messages spell it: "f32", "bf16", "f16", "i64", "i32", "u8",
+// "f64".
 const char *dtypeName(DType type);
 
 struct BFloat16 {
@@ -95,6 +96,7 @@ inline float toFloat(Half h) {
 // Maps a C++ element type to its DType, for typed views.
 template <typename T> struct DTypeOf;
 template <> struct DTypeOf<float> { static constexpr DType value = DType::F32; };
+template <> struct DTypeOf<double> { static constexpr DType value = DType::F64; };
 template <> struct DTypeOf<BFloat16> { static constexpr DType value = DType::BF16; };
 template <> struct DTypeOf<Half> { static constexpr DType value = DType::F16; };
 template <> struct DTypeOf<int64_t> { static constexpr DType value = DType::I64; };

@@ -28,6 +28,8 @@ MPI_Datatype movementType(DType dtype) {
   switch (dtype) {
   case DType::F32:
     return MPI_FLOAT;
+  case DType::F64:
+    return MPI_DOUBLE;
   case DType::BF16:
   case DType::F16:
     return MPI_UINT16_T;

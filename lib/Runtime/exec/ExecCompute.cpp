@@ -211,6 +211,85 @@ Status gather(InstructionContext &c) {
   return cpu::gather(c.in(0), c.in(1), axis, out);
 }
 
+// The backward ops. Their float operands are f32 or f64; the kernels pick the loop by dtype.
+
+Status geluGrad(InstructionContext &c) {
+  std::string approximate = "none";
+  if (auto a = c.s("approximate"))
+    approximate = *a;
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cpu::geluGrad(c.in(0), c.in(1), approximate == "tanh", out);
+}
+
+Status softmaxGrad(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(axis, c.i("axis"));
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cpu::softmaxGrad(c.in(0), c.in(1), axis, out);
+}
+
+Status logSoftmaxGrad(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(axis, c.i("axis"));
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cpu::logSoftmaxGrad(c.in(0), c.in(1), axis, out);
+}
+
+// layer_norm_grad and rms_norm_grad: (input, grad[, weight]); the weight is the only optional
+// operand, so the operand count says whether it is there.
+template <Status (*Kernel)(const TensorView &, const TensorView &, const TensorView *, int64_t,
+                           double, const MutableTensorView &)>
+Status normGrad(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(axis, c.i("axis"));
+  DS_ASSIGN_OR_RETURN(eps, c.f("epsilon"));
+  TensorView weight;
+  if (c.numOperands() > 2)
+    weight = c.in(2);
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return Kernel(c.in(0), c.in(1), c.numOperands() > 2 ? &weight : nullptr, axis, eps, out);
+}
+
+Status layerNormParamGrad(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(axis, c.i("axis"));
+  DS_ASSIGN_OR_RETURN(eps, c.f("epsilon"));
+  DS_ASSIGN_OR_RETURN(dweight, c.out(0));
+  DS_ASSIGN_OR_RETURN(dbias, c.out(1));
+  return cpu::layerNormParamGrad(c.in(0), c.in(1), axis, eps, dweight, dbias);
+}
+
+Status rmsNormParamGrad(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(axis, c.i("axis"));
+  DS_ASSIGN_OR_RETURN(eps, c.f("epsilon"));
+  DS_ASSIGN_OR_RETURN(dweight, c.out(0));
+  return cpu::rmsNormParamGrad(c.in(0), c.in(1), axis, eps, dweight);
+}
+
+Status crossEntropyGrad(InstructionContext &c) {
+  static const std::map<std::string, cpu::LossReduction> reductions = {
+      {"none", cpu::LossReduction::None},
+      {"mean", cpu::LossReduction::Mean},
+      {"sum", cpu::LossReduction::Sum}};
+  DS_ASSIGN_OR_RETURN(reduction, c.s("reduction"));
+  auto r = reductions.find(reduction);
+  if (r == reductions.end())
+    return c.error("unknown loss reduction '" + reduction + "'");
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cpu::crossEntropyGrad(c.in(0), c.in(1), c.in(2), c.iOr("ignore_index", -100), r->second,
+                               out);
+}
+
+Status gatherGrad(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(axis, c.i("axis"));
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cpu::gatherGrad(c.in(0), c.in(1), axis, out);
+}
+
+Status sliceGrad(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(starts, c.ints("starts"));
+  DS_ASSIGN_OR_RETURN(ends, c.ints("ends"));
+  DS_ASSIGN_OR_RETURN(steps, c.ints("steps"));
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cpu::sliceGrad(c.in(0), starts, ends, steps, out);
+}
+
 // Constants are filled when the executor starts and parameter loads alias the parameter, so
 // neither does any work at run time.
 Status nothing(InstructionContext &) { return Status::ok(); }
@@ -263,6 +342,16 @@ const std::map<std::string, ComputeFn> &computeTable() {
       {"concat", concat},
       {"split", split},
       {"gather", gather},
+      {"gelu_grad", geluGrad},
+      {"softmax_grad", softmaxGrad},
+      {"log_softmax_grad", logSoftmaxGrad},
+      {"layer_norm_grad", normGrad<cpu::layerNormGrad>},
+      {"layer_norm_param_grad", layerNormParamGrad},
+      {"rms_norm_grad", normGrad<cpu::rmsNormGrad>},
+      {"rms_norm_param_grad", rmsNormParamGrad},
+      {"cross_entropy_grad", crossEntropyGrad},
+      {"gather_grad", gatherGrad},
+      {"slice_grad", sliceGrad},
   };
   return table;
 }

@@ -14,6 +14,7 @@ const char kMagic[] = "\x93NUMPY";
 const char *descrOf(DType dtype) {
   switch (dtype) {
   case DType::F32: return "<f4";
+  case DType::F64: return "<f8";
   case DType::F16: return "<f2";
   case DType::I64: return "<i8";
   case DType::I32: return "<i4";
@@ -25,7 +26,7 @@ const char *descrOf(DType dtype) {
 
 bool dtypeOfDescr(const std::string &descr, DType &out) {
   static const std::pair<const char *, DType> table[] = {
-      {"<f4", DType::F32}, {"<f2", DType::F16}, {"<i8", DType::I64},
+      {"<f4", DType::F32}, {"<f8", DType::F64}, {"<f2", DType::F16}, {"<i8", DType::I64},
       {"<i4", DType::I32}, {"|u1", DType::U8},  {"|b1", DType::U8}};
   for (auto &[name, dtype] : table)
     if (descr == name) {

@@ -109,6 +109,7 @@ StatusOr<HostTensor> readTensor(const std::string &path) {
 double elementAsDouble(const void *data, DType dtype, int64_t i) {
   switch (dtype) {
   case DType::F32: return static_cast<const float *>(data)[i];
+  case DType::F64: return static_cast<const double *>(data)[i];
   case DType::F16: return toFloat(static_cast<const Half *>(data)[i]);
   case DType::BF16: return toFloat(static_cast<const BFloat16 *>(data)[i]);
   case DType::I64: return static_cast<double>(static_cast<const int64_t *>(data)[i]);

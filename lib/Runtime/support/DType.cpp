@@ -12,6 +12,7 @@ int64_t dtypeSize(DType type) {
   case DType::F16:
     return 2;
   case DType::I64:
+  case DType::F64:
     return 8;
   case DType::U8:
     return 1;
@@ -33,6 +34,8 @@ const char *dtypeName(DType type) {
     return "i32";
   case DType::U8:
     return "u8";
+  case DType::F64:
+    return "f64";
   }
   return "?";
 }

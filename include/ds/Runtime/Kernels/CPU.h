@@ -4,6 +4,7 @@
 
 #include "ds/Runtime/Kernels/CPU/Cast.h"
 #include "ds/Runtime/Kernels/CPU/Elementwise.h"
+#include "ds/Runtime/Kernels/CPU/Gradients.h"
 #include "ds/Runtime/Kernels/CPU/Loss.h"
 #include "ds/Runtime/Kernels/CPU/Matmul.h"
 #include "ds/Runtime/Kernels/CPU/Norm.h"

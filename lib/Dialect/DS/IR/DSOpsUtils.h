@@ -3,6 +3,7 @@
 #ifndef DS_LIB_DIALECT_DS_IR_DSOPSUTILS_H
 #define DS_LIB_DIALECT_DS_IR_DSOPSUTILS_H
 
+#include "mlir/IR/Operation.h"
 #include "mlir/Support/LLVM.h"
 #include "llvm/ADT/SmallVector.h"
 #include <optional>
@@ -22,6 +23,15 @@ std::string formatDouble(double value);
 
 /// "[2, 3, 4]", for diagnostics.
 std::string shapeToString(ArrayRef<int64_t> shape);
+
+/// The shape ds.slice takes out of `whole` with these bounds; emits an error at `op` (and
+/// fails) when a bound does not fit. Shared by ds.slice and ds.slice_grad so both read the
+/// attributes the same way.
+FailureOr<SmallVector<int64_t>> getSliceShape(Operation *op,
+                                              ArrayRef<int64_t> whole,
+                                              ArrayRef<int64_t> starts,
+                                              ArrayRef<int64_t> ends,
+                                              ArrayRef<int64_t> steps);
 
 } // namespace mlir::ds
 

@@ -127,31 +127,42 @@ OpFoldResult ExpandOp::fold(FoldAdaptor adaptor) {
 // slice
 //===----------------------------------------------------------------------===//
 
-LogicalResult SliceOp::verify() {
-  RankedTensorType in = getInput().getType(), out = getResult().getType();
-  ArrayRef<int64_t> starts = getStarts(), ends = getEnds(), steps = getSteps();
-  int64_t rank = in.getRank();
+FailureOr<SmallVector<int64_t>>
+mlir::ds::getSliceShape(Operation *op, ArrayRef<int64_t> whole,
+                        ArrayRef<int64_t> starts, ArrayRef<int64_t> ends,
+                        ArrayRef<int64_t> steps) {
+  int64_t rank = whole.size();
   if (static_cast<int64_t>(starts.size()) != rank ||
       static_cast<int64_t>(ends.size()) != rank ||
       static_cast<int64_t>(steps.size()) != rank)
-    return emitOpError("starts, ends and steps need one entry per dimension (")
+    return op->emitOpError(
+               "starts, ends and steps need one entry per dimension (")
            << rank << ")";
-  SmallVector<int64_t> expected;
+  SmallVector<int64_t> shape;
   for (int64_t i = 0; i < rank; ++i) {
-    int64_t dim = in.getDimSize(i);
+    int64_t dim = whole[i];
     if (steps[i] < 1)
-      return emitOpError("step ") << steps[i] << " of dimension " << i
-                                  << " must be >= 1";
+      return op->emitOpError("step ")
+             << steps[i] << " of dimension " << i << " must be >= 1";
     if (starts[i] < 0 || starts[i] > ends[i] || ends[i] > dim)
-      return emitOpError("dimension ")
+      return op->emitOpError("dimension ")
              << i << " of size " << dim << " cannot be sliced [" << starts[i]
              << ", " << ends[i] << ")";
-    expected.push_back((ends[i] - starts[i] + steps[i] - 1) / steps[i]);
+    shape.push_back((ends[i] - starts[i] + steps[i] - 1) / steps[i]);
   }
-  if (out.getShape() != ArrayRef<int64_t>(expected))
+  return shape;
+}
+
+LogicalResult SliceOp::verify() {
+  RankedTensorType in = getInput().getType(), out = getResult().getType();
+  FailureOr<SmallVector<int64_t>> expected = getSliceShape(
+      *this, in.getShape(), getStarts(), getEnds(), getSteps());
+  if (failed(expected))
+    return failure();
+  if (out.getShape() != ArrayRef<int64_t>(*expected))
     return emitOpError("result shape ")
            << shapeToString(out.getShape()) << " should be "
-           << shapeToString(expected);
+           << shapeToString(*expected);
   return verifySameElementType(*this, in, out);
 }
 

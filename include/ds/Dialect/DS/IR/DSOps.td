@@ -586,4 +586,7 @@ def DS_RecvOp : DS_CollectiveOp<"recv"> {
   }];
 }
 
+// Backward ops (gelu_grad, layer_norm_grad, cross_entropy_grad, ...), which the autodiff pass emits.
+include "ds/Dialect/DS/IR/DSGradientOps.td"
+
 #endif // DS_OPS_TD
