@@ -120,6 +120,23 @@ TEST(Comm, AllReduceWorld) {
     ASSERT_OK(finish(c.allReduce(send.data(), send.data(), 7, DType::F32, op)));
     EXPECT_TRUE(ds::rt::test::allClose(send, want, 1e-6, 1e-6));
   }
+  // f64 (gradient checks) reduces in double: 1 + k 1e-12 is exact there and not in f32.
+  auto valueOf = [](int k, int i) { return i == 0 ? 1.0 + k * 1e-12 : -(k + 1) * 0.1; };
+  for (ReduceOp op : kOps) {
+    SCOPED_TRACE(reduceOpName(op));
+    double sendD[2] = {valueOf(r, 0), valueOf(r, 1)}, recvD[2] = {NAN, NAN};
+    ASSERT_OK(finish(c.allReduce(sendD, recvD, 2, DType::F64, op)));
+    for (int i = 0; i < 2; ++i) {
+      double want = valueOf(0, i);
+      for (int k = 1; k < n; ++k)
+        want = op == ReduceOp::Max   ? std::max(want, valueOf(k, i))
+               : op == ReduceOp::Min ? std::min(want, valueOf(k, i))
+                                     : want + valueOf(k, i);
+      if (op == ReduceOp::Avg)
+        want /= n;
+      EXPECT_NEAR(recvD[i], want, 1e-14) << i;
+    }
+  }
   // Integer sums (token counts) are exact.
   int64_t tokens = 1000 + r, total = 0;
   ASSERT_OK(finish(c.allReduce(&tokens, &total, 1, DType::I64, ReduceOp::Sum)));
@@ -305,7 +322,7 @@ TEST(Comm, ArgumentErrorsBeforeAnythingIsSent) {
   const CommCounters before = c.counters();
   EXPECT_ERROR_CONTAINS(c.allReduce(f, f, -1, DType::F32, ReduceOp::Sum), "negative element count");
   EXPECT_ERROR_CONTAINS(c.allReduce(bf, bf, 4, DType::BF16, ReduceOp::Sum),
-                        "reductions take f32, i32 or i64, got bf16");
+                        "reductions take f32, f64, i32 or i64, got bf16");
   EXPECT_ERROR_CONTAINS(c.reduceScatter(i32, i32, 1, DType::I32, ReduceOp::Avg), "avg needs f32");
   EXPECT_ERROR_CONTAINS(c.broadcast(f, 4, DType::F32, c.size()), "root " + std::to_string(c.size()) +
                                                                      " is not a rank of the group");

@@ -8,6 +8,7 @@
 
 namespace ds::rt {
 
+// F64 serves gradient checks and reference runs: kernels compute in double where it is given.
 enum class DType : uint8_t { F32, BF16, F16, I64, I32, U8, F64 };
 
 // Size of one element in bytes.
@@ -78,6 +79,9 @@ inline Half toHalf(float f) {
     ++h;
   return Half{static_cast<uint16_t>(sign | h)};
 }
+
+// bf16 and f16 are storage types: kernels compute on them in f32 (see the executor's dispatch).
+inline bool isHalfFloat(DType type) { return type == DType::BF16 || type == DType::F16; }
 
 inline float toFloat(Half h) {
   uint32_t sign = static_cast<uint32_t>(h.bits & 0x8000u) << 16;

@@ -215,7 +215,7 @@ public:
     int rc = MPI_Ireduce_scatter_block(send, recv, static_cast<int>(recvCount), *type, mpiOp(op),
                                        comm_, &req);
     return issue(rc, req, RequestKind::Collective, std::move(desc),
-                 averager(op, recv, recvCount), 0, *type, CollectiveKind::ReduceScatter,
+                 averager(op, recv, recvCount, dtype), 0, *type, CollectiveKind::ReduceScatter,
                  recvCount * size_ * dtypeSize(dtype));
   }
 
@@ -230,7 +230,7 @@ public:
     MPI_Request req;
     int rc = MPI_Iallreduce(send == recv ? MPI_IN_PLACE : send, recv, static_cast<int>(count),
                             *type, mpiOp(op), comm_, &req);
-    return issue(rc, req, RequestKind::Collective, std::move(desc), averager(op, recv, count), 0,
+    return issue(rc, req, RequestKind::Collective, std::move(desc), averager(op, recv, count, dtype), 0,
                  *type, CollectiveKind::AllReduce, count * dtypeSize(dtype));
   }
 
@@ -358,16 +358,26 @@ private:
 
   static StatusOr<MPI_Datatype> reductionType(const std::string &desc, DType dtype,
                                               ReduceOp op) {
-    if (op == ReduceOp::Avg && dtype != DType::F32)
-      return Status::error(desc + ": avg needs f32, got " + dtypeName(dtype));
-    if (dtype != DType::F32 && dtype != DType::I32 && dtype != DType::I64)
-      return Status::error(desc + ": reductions take f32, i32 or i64, got " + dtypeName(dtype));
+    const bool isFloat = dtype == DType::F32 || dtype == DType::F64;
+    if (op == ReduceOp::Avg && !isFloat)
+      return Status::error(desc + ": avg needs f32 or f64, got " + dtypeName(dtype));
+    if (!isFloat && dtype != DType::I32 && dtype != DType::I64)
+      return Status::error(desc + ": reductions take f32, f64, i32 or i64, got " +
+                           dtypeName(dtype));
     return movementType(dtype);
   }
 
-  std::function<void()> averager(ReduceOp op, void *recv, int64_t count) const {
+  std::function<void()> averager(ReduceOp op, void *recv, int64_t count, DType dtype) const {
     if (op != ReduceOp::Avg)
       return nullptr;
+    if (dtype == DType::F64) {
+      const double scale = 1.0 / static_cast<double>(size_);
+      double *data = static_cast<double *>(recv);
+      return [data, count, scale] {
+        for (int64_t i = 0; i < count; ++i)
+          data[i] *= scale;
+      };
+    }
     const float scale = 1.0f / static_cast<float>(size_);
     float *data = static_cast<float *>(recv);
     return [data, count, scale] {

@@ -3,6 +3,7 @@
 
 #include "ds/Runtime/Kernels/CPU.h"
 
+#include <cmath>
 #include <cstring>
 
 namespace ds::rt {
@@ -69,7 +70,7 @@ Status layerNorm(InstructionContext &c) {
   affineOperands(c, 2, weight, bias, hasWeight, hasBias);
   DS_ASSIGN_OR_RETURN(out, c.out(0));
   return cpu::layerNorm(c.in(0), axis, hasWeight ? &weight : nullptr, hasBias ? &bias : nullptr,
-                        static_cast<float>(eps), out);
+                        eps, out);
 }
 
 Status rmsNorm(InstructionContext &c) {
@@ -79,7 +80,7 @@ Status rmsNorm(InstructionContext &c) {
   bool hasWeight, hasBias;
   affineOperands(c, 1, weight, bias, hasWeight, hasBias);
   DS_ASSIGN_OR_RETURN(out, c.out(0));
-  return cpu::rmsNorm(c.in(0), axis, hasWeight ? &weight : nullptr, static_cast<float>(eps), out);
+  return cpu::rmsNorm(c.in(0), axis, hasWeight ? &weight : nullptr, eps, out);
 }
 
 Status softmax(InstructionContext &c) {
@@ -99,7 +100,7 @@ Status logSoftmax(InstructionContext &c) {
 Status causalMask(InstructionContext &c) {
   DS_ASSIGN_OR_RETURN(fill, c.f("fill"));
   DS_ASSIGN_OR_RETURN(out, c.out(0));
-  return cpu::causalMask(c.in(0), static_cast<float>(fill), out);
+  return cpu::causalMask(c.in(0), fill, out);
 }
 
 Status matmul(InstructionContext &c) {
@@ -290,6 +291,66 @@ Status sliceGrad(InstructionContext &c) {
   return cpu::sliceGrad(c.in(0), starts, ends, steps, out);
 }
 
+// The optimizer scalars (lr, step, grad_scale) are one-element buffers the runtime fills each step.
+StatusOr<double> scalarOperand(InstructionContext &c, int i, const char *name) {
+  TensorView t = c.in(i);
+  if (t.numel() != 1 || !t.data)
+    return c.error(std::string(name) + " must be a one-element tensor, got " +
+                   shapeToString(t.shape));
+  switch (t.dtype) {
+  case DType::F32: return static_cast<double>(*t.as<float>());
+  case DType::F64: return *t.as<double>();
+  case DType::I64: return static_cast<double>(*t.as<int64_t>());
+  case DType::I32: return static_cast<double>(*t.as<int32_t>());
+  default: return c.error(std::string(name) + " must be f32, got " + dtypeName(t.dtype));
+  }
+}
+
+// Operands: the tensors, then lr, step and grad_scale at `firstScalar`.
+struct OptimizerScalars {
+  float lr = 0, gradScale = 1;
+  int64_t step = 0;
+};
+StatusOr<OptimizerScalars> optimizerScalars(InstructionContext &c, int firstScalar) {
+  OptimizerScalars s;
+  DS_ASSIGN_OR_RETURN(lr, scalarOperand(c, firstScalar, "lr"));
+  DS_ASSIGN_OR_RETURN(step, scalarOperand(c, firstScalar + 1, "step"));
+  DS_ASSIGN_OR_RETURN(gradScale, scalarOperand(c, firstScalar + 2, "grad_scale"));
+  if (step != std::floor(step))
+    return c.error("step must be a whole number, got " + std::to_string(step));
+  s.lr = static_cast<float>(lr);
+  s.step = static_cast<int64_t>(step);
+  s.gradScale = static_cast<float>(gradScale);
+  return s;
+}
+
+Status adamUpdate(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(beta1, c.f("beta1"));
+  DS_ASSIGN_OR_RETURN(beta2, c.f("beta2"));
+  DS_ASSIGN_OR_RETURN(epsilon, c.f("epsilon"));
+  DS_ASSIGN_OR_RETURN(weightDecay, c.f("weight_decay"));
+  DS_ASSIGN_OR_RETURN(adamW, c.i("adam_w_mode"));
+  cpu::AdamConfig config{beta1, beta2, epsilon, weightDecay, adamW != 0};
+  DS_ASSIGN_OR_RETURN(s, optimizerScalars(c, 4));
+  DS_ASSIGN_OR_RETURN(p, c.out(0));
+  DS_ASSIGN_OR_RETURN(m, c.out(1));
+  DS_ASSIGN_OR_RETURN(v, c.out(2));
+  return cpu::adamUpdate(c.in(0), c.in(1), c.in(2), c.in(3), s.lr, s.step, s.gradScale, config,
+                         p, m, v);
+}
+
+Status sgdUpdate(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(momentum, c.f("momentum"));
+  DS_ASSIGN_OR_RETURN(dampening, c.f("dampening"));
+  DS_ASSIGN_OR_RETURN(weightDecay, c.f("weight_decay"));
+  DS_ASSIGN_OR_RETURN(nesterov, c.i("nesterov"));
+  cpu::SGDConfig config{momentum, dampening, weightDecay, nesterov != 0};
+  DS_ASSIGN_OR_RETURN(s, optimizerScalars(c, 3));
+  DS_ASSIGN_OR_RETURN(p, c.out(0));
+  DS_ASSIGN_OR_RETURN(buf, c.out(1));
+  return cpu::sgdUpdate(c.in(0), c.in(1), c.in(2), s.lr, s.step, s.gradScale, config, p, buf);
+}
+
 // Constants are filled when the executor starts and parameter loads alias the parameter, so
 // neither does any work at run time.
 Status nothing(InstructionContext &) { return Status::ok(); }
@@ -352,6 +413,8 @@ const std::map<std::string, ComputeFn> &computeTable() {
       {"cross_entropy_grad", crossEntropyGrad},
       {"gather_grad", gatherGrad},
       {"slice_grad", sliceGrad},
+      {"adam_update", adamUpdate},
+      {"sgd_update", sgdUpdate},
   };
   return table;
 }

@@ -19,6 +19,7 @@ StatusOr<DType> runtimeDType(plan::DType dtype, const std::string &buffer) {
   case plan::F32: return DType::F32;
   case plan::F16: return DType::F16;
   case plan::BF16: return DType::BF16;
+  case plan::F64: return DType::F64;
   case plan::I64: return DType::I64;
   case plan::I32: return DType::I32;
   case plan::BOOL: return DType::U8;
@@ -29,14 +30,15 @@ StatusOr<DType> runtimeDType(plan::DType dtype, const std::string &buffer) {
 }
 
 // Element i of a parameter drawn from `init`: a pure function of (seed, i), so every rank and
-// every run draws the same values whatever the thread count.
-float initialValue(const plan::Initializer &init, int64_t i) {
+// every run draws the same values whatever the thread count. Computed in double; each float
+// dtype rounds it once.
+double initialValue(const plan::Initializer &init, int64_t i) {
   switch (init.distribution()) {
-  case plan::Initializer::ZEROS: return 0.0f;
-  case plan::Initializer::ONES: return 1.0f;
+  case plan::Initializer::ZEROS: return 0.0;
+  case plan::Initializer::ONES: return 1.0;
   case plan::Initializer::UNIFORM: {
     PhiloxBlock w = philoxWords(init.seed(), 0, static_cast<uint64_t>(i));
-    return static_cast<float>(init.a() + (init.b() - init.a()) * uniformFromWord(w[0]));
+    return init.a() + (init.b() - init.a()) * uniformFromWord(w[0]);
   }
   case plan::Initializer::NORMAL: {
     // Box-Muller on two uniforms of this element's own Philox block.
@@ -44,9 +46,9 @@ float initialValue(const plan::Initializer &init, int64_t i) {
     double u1 = (static_cast<double>(w[0] >> 8) + 1.0) / 16777217.0; // (0, 1]
     double u2 = static_cast<double>(w[1] >> 8) / 16777216.0;
     double z = std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
-    return static_cast<float>(init.a() + init.b() * z);
+    return init.a() + init.b() * z;
   }
-  default: return 0.0f;
+  default: return 0.0;
   }
 }
 } // namespace
@@ -128,15 +130,19 @@ Status Executor::initializeParam(const plan::Param &param) {
     if (s.dtype == DType::F32) {
       float *out = static_cast<float *>(*ptr);
       for (int64_t i = 0; i < n; ++i)
+        out[i] = static_cast<float>(initialValue(param.init(), i));
+    } else if (s.dtype == DType::F64) {
+      double *out = static_cast<double *>(*ptr);
+      for (int64_t i = 0; i < n; ++i)
         out[i] = initialValue(param.init(), i);
     } else if (s.dtype == DType::BF16) {
       auto *out = static_cast<BFloat16 *>(*ptr);
       for (int64_t i = 0; i < n; ++i)
-        out[i] = toBFloat16(initialValue(param.init(), i));
+        out[i] = toBFloat16(static_cast<float>(initialValue(param.init(), i)));
     } else if (s.dtype == DType::F16) {
       auto *out = static_cast<Half *>(*ptr);
       for (int64_t i = 0; i < n; ++i)
-        out[i] = toHalf(initialValue(param.init(), i));
+        out[i] = toHalf(static_cast<float>(initialValue(param.init(), i)));
     } else {
       return Status::error("parameter " + param.name() + ": initializers need a float type");
     }
@@ -299,7 +305,7 @@ Status Executor::runStep(uint64_t step) {
     auto fn = compute.find(inst.op());
     if (fn == compute.end())
       return Status::error(describe(index) + ": the CPU backend has no kernel for '" + inst.op() + "'");
-    DS_RETURN_IF_ERROR(fn->second(ctx).withContext(describe(index)));
+    DS_RETURN_IF_ERROR(runCompute(inst.op(), fn->second, ctx).withContext(describe(index)));
     if (options_.recordTrace)
       trace_.push_back({inst.op(), inst.stream(), start, nowUs() - start});
   }
@@ -313,11 +319,15 @@ Status Executor::runStep(uint64_t step) {
 //===----------------------------------------------------------------------===//
 
 TensorView InstructionContext::in(int i) {
+  if (i < static_cast<int>(inputOverrides.size()) && inputOverrides[i])
+    return *inputOverrides[i];
   Executor::Slot &s = executor.slot(inst.operands(i));
   return TensorView(s.data, s.shape, s.dtype);
 }
 
 StatusOr<MutableTensorView> InstructionContext::out(int i) {
+  if (i < static_cast<int>(outputOverrides.size()) && outputOverrides[i])
+    return *outputOverrides[i];
   uint32_t id = inst.results(i);
   auto ptr = executor.ensureAllocated(id);
   if (!ptr)

@@ -7,6 +7,8 @@
 
 #include <functional>
 #include <map>
+#include <optional>
+#include <vector>
 
 namespace ds::rt {
 
@@ -32,6 +34,11 @@ public:
   Executor &executor;
   const plan::Instruction &inst;
   int64_t index;
+
+  // Views in(i) / out(i) return instead of the plan's buffers, where set: the f32 staging of
+  // 16-bit float operands and results (see runCompute).
+  std::vector<std::optional<TensorView>> inputOverrides;
+  std::vector<std::optional<MutableTensorView>> outputOverrides;
 };
 
 // Issued collectives hand back a request and, optionally, work to do once it completes.
@@ -46,6 +53,11 @@ using CollectiveFn = std::function<StatusOr<IssuedCollective>(InstructionContext
 // Kernel tables, one entry per op: adding an op adds an entry, nothing else.
 const std::map<std::string, ComputeFn> &computeTable();
 const std::map<std::string, CollectiveFn> &collectiveTable();
+
+// Runs compute kernel `fn` for instruction `c` (op `op`). CPU kernels compute in f32 (or f64), so
+// bf16/f16 float operands are widened to f32 first and float results come back rounded to their
+// buffers' 16-bit dtype (ExecPrecision.cpp); every other instruction runs as it is.
+Status runCompute(const std::string &op, const ComputeFn &fn, InstructionContext &c);
 
 } // namespace ds::rt
 

@@ -68,6 +68,11 @@ StatusOr<HostTensor> readTensor(const std::string &path) {
     if (!raw)
       appendValues(t.bytes, proto.float_data().data(), proto.float_data_size());
     break;
+  case onnx::TensorProto::DOUBLE:
+    t.dtype = DType::F64;
+    if (!raw)
+      appendValues(t.bytes, proto.double_data().data(), proto.double_data_size());
+    break;
   case onnx::TensorProto::INT64:
     t.dtype = DType::I64;
     if (!raw)

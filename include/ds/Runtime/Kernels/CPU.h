@@ -8,6 +8,7 @@
 #include "ds/Runtime/Kernels/CPU/Loss.h"
 #include "ds/Runtime/Kernels/CPU/Matmul.h"
 #include "ds/Runtime/Kernels/CPU/Norm.h"
+#include "ds/Runtime/Kernels/CPU/Optimizer.h"
 #include "ds/Runtime/Kernels/CPU/Random.h"
 #include "ds/Runtime/Kernels/CPU/Reduce.h"
 #include "ds/Runtime/Kernels/CPU/ShapeOps.h"

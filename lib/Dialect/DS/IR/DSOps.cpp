@@ -11,7 +11,9 @@
 
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/TypeUtilities.h"
-#include "llvm/ADT/SmallString.h"
+
+#include <cstdio>
+#include <cstdlib>
 
 using namespace mlir;
 using namespace mlir::ds;
@@ -43,9 +45,15 @@ std::optional<int64_t> mlir::ds::normalizeAxis(int64_t axis, int64_t rank) {
 }
 
 std::string mlir::ds::formatDouble(double value) {
-  SmallString<16> text;
-  APFloat(value).toString(text);
-  return std::string(text);
+  // APFloat::toString prints all 17 digits of 0.9 ("0.90000000000000002"); the first %g
+  // precision that reads back exactly is what a user wrote.
+  char text[32];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(text, sizeof text, "%.*g", precision, value);
+    if (std::strtod(text, nullptr) == value)
+      break;
+  }
+  return text;
 }
 
 std::string mlir::ds::shapeToString(ArrayRef<int64_t> shape) {

@@ -1,5 +1,6 @@
 // Element type conversion. Every pair of dtypes goes through one templated loop: floats meet in
-// f32, integers convert directly, and u8 is read and written as a bool.
+// f32 (in f64 when either side is f64), integers convert directly, and u8 is read and written as a
+// bool.
 #include "ds/Runtime/Kernels/CPU/Cast.h"
 
 #include "Common.h"
@@ -14,20 +15,25 @@ namespace ds::rt::cpu {
 namespace {
 
 template <typename T>
-constexpr bool kIsFloat =
-    std::is_same_v<T, float> || std::is_same_v<T, BFloat16> || std::is_same_v<T, Half>;
+constexpr bool kIsFloat = std::is_same_v<T, float> || std::is_same_v<T, BFloat16> ||
+                          std::is_same_v<T, Half> || std::is_same_v<T, double>;
 
 inline float loadFloat(float v) { return v; }
 inline float loadFloat(BFloat16 v) { return toFloat(v); }
 inline float loadFloat(Half v) { return toFloat(v); }
+inline double loadFloat(double v) { return v; }
 
-template <typename D> inline D storeFloat(float v) {
-  if constexpr (std::is_same_v<D, float>)
-    return v;
+// f64 -> bf16/f16 rounds to f32 first (as torch does), so a value within half an f32 ulp of a
+// 16-bit tie may round twice; that is below anything a 16-bit result can show.
+template <typename D, typename W> inline D storeFloat(W v) {
+  if constexpr (std::is_same_v<D, double>)
+    return static_cast<double>(v);
+  else if constexpr (std::is_same_v<D, float>)
+    return static_cast<float>(v);
   else if constexpr (std::is_same_v<D, BFloat16>)
-    return toBFloat16(v);
+    return toBFloat16(static_cast<float>(v));
   else
-    return toHalf(v);
+    return toHalf(static_cast<float>(v));
 }
 
 template <typename S> inline bool isNonzero(S v) {
@@ -69,6 +75,8 @@ template <typename S, typename D> inline D convert(S v) {
     return isNonzero(v) ? 1 : 0;
   else if constexpr (kIsFloat<D> && kIsFloat<S>)
     return storeFloat<D>(loadFloat(v));
+  else if constexpr (std::is_same_v<D, double>)
+    return static_cast<double>(v);
   else if constexpr (kIsFloat<D>)
     return storeFloat<D>(static_cast<float>(v));
   else if constexpr (kIsFloat<S>)
@@ -104,6 +112,9 @@ template <typename Fn> void dispatchType(DType t, const Fn &fn) {
     break;
   case DType::F16:
     fn(Half{});
+    break;
+  case DType::F64:
+    fn(double{});
     break;
   case DType::I64:
     fn(int64_t{});

@@ -1,5 +1,5 @@
 // Binary arithmetic, comparisons and select with numpy broadcasting: arithmetic and comparisons
-// on f32, i64 and i32 (integer ops appear in index arithmetic the importer could not fold),
+// on f32, f64, i64 and i32 (integer ops appear in index arithmetic the importer could not fold),
 // select on any element type.
 #include "ds/Runtime/Kernels/CPU/Elementwise.h"
 
@@ -176,10 +176,11 @@ void compareTyped(CompareOp op, const BroadcastLoop &loop, const TensorView &a,
   }
 }
 
-// The element type arithmetic and comparisons accept: that of the lhs when it is f32, i64 or
-// i32, else f32 (so the error names what was expected).
+// The element type arithmetic and comparisons accept: that of the lhs when it is f32, f64, i64
+// or i32, else f32 (so the error names what was expected).
 DType arithmeticType(const TensorView &a) {
-  return a.dtype == DType::I64 || a.dtype == DType::I32 ? a.dtype : DType::F32;
+  return a.dtype == DType::I64 || a.dtype == DType::I32 || a.dtype == DType::F64 ? a.dtype
+                                                                                 : DType::F32;
 }
 
 // Checks a and b (dtype `inType`) and out (dtype `outType`, the broadcast shape) for `kernel`.
@@ -205,6 +206,8 @@ Status binary(BinaryOp op, const TensorView &a, const TensorView &b,
     binaryTyped<int64_t>(op, loop, a, b, out);
   else if (type == DType::I32)
     binaryTyped<int32_t>(op, loop, a, b, out);
+  else if (type == DType::F64)
+    binaryTyped<double>(op, loop, a, b, out);
   else
     binaryTyped<float>(op, loop, a, b, out);
   return Status::ok();
@@ -220,6 +223,8 @@ Status compare(CompareOp op, const TensorView &a, const TensorView &b,
     compareTyped<int64_t>(op, loop, a, b, out);
   else if (type == DType::I32)
     compareTyped<int32_t>(op, loop, a, b, out);
+  else if (type == DType::F64)
+    compareTyped<double>(op, loop, a, b, out);
   else
     compareTyped<float>(op, loop, a, b, out);
   return Status::ok();

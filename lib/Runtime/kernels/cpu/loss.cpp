@@ -1,4 +1,5 @@
-// Softmax cross-entropy with the class dim last, computed as logsumexp(row) - row[target].
+// Softmax cross-entropy with the class dim last, computed as logsumexp(row) - row[target], on f32
+// or f64 logits (the loss has the logits' dtype).
 #include "ds/Runtime/Kernels/CPU/Loss.h"
 
 #include "Common.h"
@@ -11,9 +12,9 @@ namespace ds::rt::cpu {
 
 namespace {
 
-template <typename Index>
-Status crossEntropyImpl(const float *logits, const Index *targets, int64_t rows, int64_t classes,
-                        int64_t ignoreIndex, LossReduction reduction, float *out) {
+template <typename T, typename Index>
+Status crossEntropyImpl(const T *logits, const Index *targets, int64_t rows, int64_t classes,
+                        int64_t ignoreIndex, LossReduction reduction, T *out) {
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t t = targets[r];
     if (t != ignoreIndex && (t < 0 || t >= classes))
@@ -29,8 +30,8 @@ Status crossEntropyImpl(const float *logits, const Index *targets, int64_t rows,
       losses[r] = 0.0;
       continue;
     }
-    const float *row = logits + r * classes;
-    float mx = -std::numeric_limits<float>::infinity();
+    const T *row = logits + r * classes;
+    T mx = -std::numeric_limits<T>::infinity();
     for (int64_t c = 0; c < classes; ++c)
       mx = std::max(mx, row[c]);
     double sum = 0.0;
@@ -40,7 +41,7 @@ Status crossEntropyImpl(const float *logits, const Index *targets, int64_t rows,
   }
   if (reduction == LossReduction::None) {
     for (int64_t r = 0; r < rows; ++r)
-      out[r] = static_cast<float>(losses[r]);
+      out[r] = static_cast<T>(losses[r]);
     return Status::ok();
   }
   double total = 0.0;
@@ -52,7 +53,7 @@ Status crossEntropyImpl(const float *logits, const Index *targets, int64_t rows,
   if (reduction == LossReduction::Mean)
     total = counted ? total / static_cast<double>(counted)
                     : std::numeric_limits<double>::quiet_NaN();
-  out[0] = static_cast<float>(total);
+  out[0] = static_cast<T>(total);
   return Status::ok();
 }
 
@@ -61,7 +62,8 @@ Status crossEntropyImpl(const float *logits, const Index *targets, int64_t rows,
 Status crossEntropy(const TensorView &logits, const TensorView &targets, int64_t ignoreIndex,
                     LossReduction reduction, const MutableTensorView &out) {
   const char *kernel = "cross_entropy";
-  DS_RETURN_IF_ERROR(checkTensor(logits, DType::F32, kernel, "logits"));
+  const DType type = logits.dtype == DType::F64 ? DType::F64 : DType::F32;
+  DS_RETURN_IF_ERROR(checkTensor(logits, type, kernel, "logits"));
   if (targets.dtype != DType::I64 && targets.dtype != DType::I32)
     return Status::error(std::string("cross_entropy: targets must be i64 or i32, got ") +
                          dtypeName(targets.dtype));
@@ -77,13 +79,17 @@ Status crossEntropy(const TensorView &logits, const TensorView &targets, int64_t
   if (classes == 0)
     return Status::error("cross_entropy: logits have no classes");
   Shape outShape = reduction == LossReduction::None ? rowShape : Shape{};
-  DS_RETURN_IF_ERROR(checkOutput(out, DType::F32, outShape, kernel));
+  DS_RETURN_IF_ERROR(checkOutput(out, type, outShape, kernel));
   const int64_t rows = targets.numel();
-  if (targets.dtype == DType::I64)
-    return crossEntropyImpl(logits.as<float>(), targets.as<int64_t>(), rows, classes, ignoreIndex,
-                            reduction, out.as<float>());
-  return crossEntropyImpl(logits.as<float>(), targets.as<int32_t>(), rows, classes, ignoreIndex,
-                          reduction, out.as<float>());
+  auto run = [&](auto zero) {
+    using T = decltype(zero);
+    if (targets.dtype == DType::I64)
+      return crossEntropyImpl(logits.as<T>(), targets.as<int64_t>(), rows, classes, ignoreIndex,
+                              reduction, out.as<T>());
+    return crossEntropyImpl(logits.as<T>(), targets.as<int32_t>(), rows, classes, ignoreIndex,
+                            reduction, out.as<T>());
+  };
+  return type == DType::F64 ? run(double{}) : run(float{});
 }
 
 } // namespace ds::rt::cpu

@@ -1,5 +1,6 @@
-// Batched matmul through OpenBLAS: one sgemm per batch entry, or a single sgemm when the rhs is
-// shared by every batch entry (the common activations x weight case).
+// Batched matmul: f32 through oneDNN's sgemm (one per batch entry, or a single one when the rhs is
+// shared by every batch entry, the common activations x weight case); f64 through a plain loop
+// (it serves gradient checks, not speed).
 #include "ds/Runtime/Kernels/CPU/Matmul.h"
 
 #include "Common.h"
@@ -77,6 +78,56 @@ Status sgemm(const MatmulProblem &p, int64_t m, const float *a, const float *b, 
   return Status::ok();
 }
 
+// C[m x n] = op(A) op(B) in double, one output row per iteration: i-k-j order when B's rows are
+// contiguous in n, i-j-k (dot products) when B is transposed.
+void dgemm(const MatmulProblem &p, int64_t m, const double *a, const double *b, double *c) {
+  const int64_t n = p.n, k = p.k, lda = p.transA ? p.m : p.k;
+  auto at = [&](int64_t i, int64_t kk) { return p.transA ? a[kk * lda + i] : a[i * lda + kk]; };
+#pragma omp parallel for schedule(static) if (m * n * k > detail::kParallelGrain)
+  for (int64_t i = 0; i < m; ++i) {
+    double *ci = c + i * n;
+    if (p.transB) {
+      for (int64_t j = 0; j < n; ++j) {
+        const double *bj = b + j * k;
+        double sum = 0.0;
+        for (int64_t kk = 0; kk < k; ++kk)
+          sum += at(i, kk) * bj[kk];
+        ci[j] = sum;
+      }
+      continue;
+    }
+    std::fill(ci, ci + n, 0.0);
+    for (int64_t kk = 0; kk < k; ++kk) {
+      const double aik = at(i, kk);
+      const double *bk = b + kk * n;
+#pragma omp simd
+      for (int64_t j = 0; j < n; ++j)
+        ci[j] += aik * bk[j];
+    }
+  }
+}
+
+// Runs `gemm` over every batch entry of `p`: T is the element type, gemm(m, a, b, c) one GEMM of
+// m rows.
+template <typename T, typename Gemm>
+Status forEachBatch(const MatmulProblem &p, const T *a, const T *b, T *c, const Gemm &gemm) {
+  const int64_t batches = numElements(p.outBatch);
+  const int64_t lhsMatrix = p.m * p.k, rhsMatrix = p.k * p.n, outMatrix = p.m * p.n;
+  // A shared rhs and an untransposed, unbroadcast lhs: the batch is just more rows of one GEMM.
+  if (numElements(p.rhsBatch) == 1 && !p.transA && numElements(p.lhsBatch) == batches)
+    return gemm(p.m * batches, a, b, c);
+  // Batch entries as elements of a broadcast over the batch dims (matrices as the unit).
+  detail::BroadcastLoop loop = detail::planBroadcast(p.outBatch, {p.lhsBatch, p.rhsBatch});
+  const int64_t inner = loop.inner();
+  for (int64_t bi = 0; bi < batches; ++bi) {
+    int64_t row = bi / inner, j = bi % inner;
+    int64_t la = loop.rowOffset(0, row) + j * loop.strides[0].back();
+    int64_t rb = loop.rowOffset(1, row) + j * loop.strides[1].back();
+    DS_RETURN_IF_ERROR(gemm(p.m, a + la * lhsMatrix, b + rb * rhsMatrix, c + bi * outMatrix));
+  }
+  return Status::ok();
+}
+
 } // namespace
 
 StatusOr<Shape> matmulShape(const Shape &lhs, const Shape &rhs, bool transposeA,
@@ -89,39 +140,31 @@ StatusOr<Shape> matmulShape(const Shape &lhs, const Shape &rhs, bool transposeA,
 
 Status matmul(const TensorView &lhs, const TensorView &rhs, const MutableTensorView &out,
               bool transposeA, bool transposeB) {
-  DS_RETURN_IF_ERROR(checkTensor(lhs, DType::F32, "matmul", "lhs"));
-  DS_RETURN_IF_ERROR(checkTensor(rhs, DType::F32, "matmul", "rhs"));
+  const DType type = lhs.dtype == DType::F64 ? DType::F64 : DType::F32;
+  DS_RETURN_IF_ERROR(checkTensor(lhs, type, "matmul", "lhs"));
+  DS_RETURN_IF_ERROR(checkTensor(rhs, type, "matmul", "rhs"));
   StatusOr<MatmulProblem> problem = analyze(lhs.shape, rhs.shape, transposeA, transposeB);
   if (!problem)
     return problem.status();
   const MatmulProblem &p = *problem;
-  DS_RETURN_IF_ERROR(checkOutput(out, DType::F32, p.outShape, "matmul"));
+  DS_RETURN_IF_ERROR(checkOutput(out, type, p.outShape, "matmul"));
 
-  float *c = out.as<float>();
-  const int64_t batches = numElements(p.outBatch);
   if (out.numel() == 0)
     return Status::ok();
   if (p.k == 0) {
-    std::memset(c, 0, sizeof(float) * out.numel());
+    std::memset(out.data, 0, out.bytes());
     return Status::ok();
   }
-
-  const float *a = lhs.as<float>(), *b = rhs.as<float>();
-  const int64_t lhsMatrix = p.m * p.k, rhsMatrix = p.k * p.n, outMatrix = p.m * p.n;
-  // A shared rhs and an untransposed, unbroadcast lhs: the batch is just more rows of one GEMM.
-  if (numElements(p.rhsBatch) == 1 && !p.transA && numElements(p.lhsBatch) == batches) {
-    return sgemm(p, p.m * batches, a, b, c);
-  }
-  // Batch entries as elements of a broadcast over the batch dims (matrices as the unit).
-  detail::BroadcastLoop loop = detail::planBroadcast(p.outBatch, {p.lhsBatch, p.rhsBatch});
-  const int64_t inner = loop.inner();
-  for (int64_t bi = 0; bi < batches; ++bi) {
-    int64_t row = bi / inner, j = bi % inner;
-    int64_t la = loop.rowOffset(0, row) + j * loop.strides[0].back();
-    int64_t rb = loop.rowOffset(1, row) + j * loop.strides[1].back();
-    DS_RETURN_IF_ERROR(sgemm(p, p.m, a + la * lhsMatrix, b + rb * rhsMatrix, c + bi * outMatrix));
-  }
-  return Status::ok();
+  if (type == DType::F64)
+    return forEachBatch(p, lhs.as<double>(), rhs.as<double>(), out.as<double>(),
+                        [&](int64_t m, const double *a, const double *b, double *c) {
+                          dgemm(p, m, a, b, c);
+                          return Status::ok();
+                        });
+  return forEachBatch(p, lhs.as<float>(), rhs.as<float>(), out.as<float>(),
+                      [&](int64_t m, const float *a, const float *b, float *c) {
+                        return sgemm(p, m, a, b, c);
+                      });
 }
 
 } // namespace ds::rt::cpu

@@ -1,9 +1,11 @@
-// Layer norm and RMS norm: statistics per row of the trailing dims, accumulated in double.
+// Layer norm and RMS norm: statistics per row of the trailing dims, accumulated in double, on f32
+// and f64 tensors.
 #include "ds/Runtime/Kernels/CPU/Norm.h"
 
 #include "Common.h"
 
 #include <cmath>
+#include <type_traits>
 
 namespace ds::rt::cpu {
 
@@ -13,16 +15,18 @@ namespace {
 struct NormLayout {
   int64_t rows = 1, cols = 1;
   Shape rowShape, colShape;
+  DType type = DType::F32;
 };
 
 StatusOr<NormLayout> normLayout(const TensorView &x, int64_t axis, const MutableTensorView &out,
                                 const char *kernel) {
-  DS_RETURN_IF_ERROR(checkTensor(x, DType::F32, kernel, "input"));
-  DS_RETURN_IF_ERROR(checkOutput(out, DType::F32, x.shape, kernel));
+  NormLayout l;
+  l.type = x.dtype == DType::F64 ? DType::F64 : DType::F32;
+  DS_RETURN_IF_ERROR(checkTensor(x, l.type, kernel, "input"));
+  DS_RETURN_IF_ERROR(checkOutput(out, l.type, x.shape, kernel));
   StatusOr<int64_t> ax = normalizeAxis(axis, x.rank(), "axis");
   if (!ax)
     return ax.status().withContext(kernel);
-  NormLayout l;
   l.rowShape.assign(x.shape.begin(), x.shape.begin() + *ax);
   l.colShape.assign(x.shape.begin() + *ax, x.shape.end());
   l.rows = numElements(l.rowShape);
@@ -30,49 +34,39 @@ StatusOr<NormLayout> normLayout(const TensorView &x, int64_t axis, const Mutable
   return l;
 }
 
-Status checkParam(const TensorView *p, const Shape &shape, const char *kernel,
+Status checkParam(const TensorView *p, const NormLayout &l, const char *kernel,
                   const char *operand) {
   if (!p)
     return Status::ok();
-  DS_RETURN_IF_ERROR(checkTensor(*p, DType::F32, kernel, operand));
-  if (p->shape != shape)
+  DS_RETURN_IF_ERROR(checkTensor(*p, l.type, kernel, operand));
+  if (p->shape != l.colShape)
     return Status::error(std::string(kernel) + ": " + operand + " shape " +
                          shapeToString(p->shape) + " must equal the normalized shape " +
-                         shapeToString(shape));
+                         shapeToString(l.colShape));
   return Status::ok();
 }
 
-Status checkStat(const MutableTensorView *s, const Shape &shape, const char *kernel,
+Status checkStat(const MutableTensorView *s, const NormLayout &l, const char *kernel,
                  const char *operand) {
-  return s ? checkOutput(*s, DType::F32, shape, kernel, operand) : Status::ok();
+  return s ? checkOutput(*s, l.type, l.rowShape, kernel, operand) : Status::ok();
 }
 
-} // namespace
+template <typename T> const T *dataOr(const TensorView *t) { return t ? t->as<T>() : nullptr; }
+template <typename T> T *dataOr(const MutableTensorView *t) { return t ? t->as<T>() : nullptr; }
 
-Status layerNorm(const TensorView &x, int64_t axis, const TensorView *weight,
-                 const TensorView *bias, float eps, const MutableTensorView &out,
-                 const MutableTensorView *mean, const MutableTensorView *rstd) {
-  const char *kernel = "layer_norm";
-  StatusOr<NormLayout> layout = normLayout(x, axis, out, kernel);
-  if (!layout)
-    return layout.status();
-  const NormLayout &l = *layout;
-  DS_RETURN_IF_ERROR(checkParam(weight, l.colShape, kernel, "weight"));
-  DS_RETURN_IF_ERROR(checkParam(bias, l.colShape, kernel, "bias"));
-  DS_RETURN_IF_ERROR(checkStat(mean, l.rowShape, kernel, "mean"));
-  DS_RETURN_IF_ERROR(checkStat(rstd, l.rowShape, kernel, "rstd"));
+// f32 keeps the epsilon it always had, rounded to f32; f64 uses it as given.
+template <typename T> double epsilonFor(double eps) {
+  return std::is_same_v<T, float> ? static_cast<double>(static_cast<float>(eps)) : eps;
+}
 
-  const float *in = x.as<float>();
-  const float *w = weight ? weight->as<float>() : nullptr;
-  const float *b = bias ? bias->as<float>() : nullptr;
-  float *o = out.as<float>();
-  float *meanOut = mean ? mean->as<float>() : nullptr;
-  float *rstdOut = rstd ? rstd->as<float>() : nullptr;
+template <typename T>
+void layerNormTyped(const NormLayout &l, const T *in, const T *w, const T *b, double eps, T *o,
+                    T *meanOut, T *rstdOut) {
   const int64_t cols = l.cols;
 #pragma omp parallel for schedule(static) if (l.rows * cols > detail::kParallelGrain)
   for (int64_t r = 0; r < l.rows; ++r) {
-    const float *xr = in + r * cols;
-    float *yr = o + r * cols;
+    const T *xr = in + r * cols;
+    T *yr = o + r * cols;
     // Two passes (mean, then squared deviations) stay accurate when |mean| >> stddev.
     double sum = 0.0;
     for (int64_t c = 0; c < cols; ++c)
@@ -83,15 +77,15 @@ Status layerNorm(const TensorView &x, int64_t axis, const TensorView *weight,
       double d = xr[c] - mu;
       sq += d * d;
     }
-    const float m = static_cast<float>(mu);
-    const float rs = static_cast<float>(1.0 / std::sqrt(sq / static_cast<double>(cols) + eps));
+    const T m = static_cast<T>(mu);
+    const T rs = static_cast<T>(1.0 / std::sqrt(sq / static_cast<double>(cols) + eps));
     if (meanOut)
       meanOut[r] = m;
     if (rstdOut)
       rstdOut[r] = rs;
 #pragma omp simd
     for (int64_t c = 0; c < cols; ++c) {
-      float v = (xr[c] - m) * rs;
+      T v = (xr[c] - m) * rs;
       if (w)
         v *= w[c];
       if (b)
@@ -99,38 +93,71 @@ Status layerNorm(const TensorView &x, int64_t axis, const TensorView *weight,
       yr[c] = v;
     }
   }
-  return Status::ok();
 }
 
-Status rmsNorm(const TensorView &x, int64_t axis, const TensorView *weight, float eps,
-               const MutableTensorView &out, const MutableTensorView *rstd) {
-  const char *kernel = "rms_norm";
-  StatusOr<NormLayout> layout = normLayout(x, axis, out, kernel);
-  if (!layout)
-    return layout.status();
-  const NormLayout &l = *layout;
-  DS_RETURN_IF_ERROR(checkParam(weight, l.colShape, kernel, "weight"));
-  DS_RETURN_IF_ERROR(checkStat(rstd, l.rowShape, kernel, "rstd"));
-
-  const float *in = x.as<float>();
-  const float *w = weight ? weight->as<float>() : nullptr;
-  float *o = out.as<float>();
-  float *rstdOut = rstd ? rstd->as<float>() : nullptr;
+template <typename T>
+void rmsNormTyped(const NormLayout &l, const T *in, const T *w, double eps, T *o, T *rstdOut) {
   const int64_t cols = l.cols;
 #pragma omp parallel for schedule(static) if (l.rows * cols > detail::kParallelGrain)
   for (int64_t r = 0; r < l.rows; ++r) {
-    const float *xr = in + r * cols;
-    float *yr = o + r * cols;
+    const T *xr = in + r * cols;
+    T *yr = o + r * cols;
     double sq = 0.0;
     for (int64_t c = 0; c < cols; ++c)
       sq += static_cast<double>(xr[c]) * xr[c];
-    const float rs = static_cast<float>(1.0 / std::sqrt(sq / static_cast<double>(cols) + eps));
+    const T rs = static_cast<T>(1.0 / std::sqrt(sq / static_cast<double>(cols) + eps));
     if (rstdOut)
       rstdOut[r] = rs;
 #pragma omp simd
     for (int64_t c = 0; c < cols; ++c)
       yr[c] = w ? xr[c] * rs * w[c] : xr[c] * rs;
   }
+}
+
+} // namespace
+
+Status layerNorm(const TensorView &x, int64_t axis, const TensorView *weight,
+                 const TensorView *bias, double eps, const MutableTensorView &out,
+                 const MutableTensorView *mean, const MutableTensorView *rstd) {
+  const char *kernel = "layer_norm";
+  StatusOr<NormLayout> layout = normLayout(x, axis, out, kernel);
+  if (!layout)
+    return layout.status();
+  const NormLayout &l = *layout;
+  DS_RETURN_IF_ERROR(checkParam(weight, l, kernel, "weight"));
+  DS_RETURN_IF_ERROR(checkParam(bias, l, kernel, "bias"));
+  DS_RETURN_IF_ERROR(checkStat(mean, l, kernel, "mean"));
+  DS_RETURN_IF_ERROR(checkStat(rstd, l, kernel, "rstd"));
+  auto run = [&](auto zero) {
+    using T = decltype(zero);
+    layerNormTyped<T>(l, x.as<T>(), dataOr<T>(weight), dataOr<T>(bias), epsilonFor<T>(eps),
+                      out.as<T>(), dataOr<T>(mean), dataOr<T>(rstd));
+  };
+  if (l.type == DType::F64)
+    run(double{});
+  else
+    run(float{});
+  return Status::ok();
+}
+
+Status rmsNorm(const TensorView &x, int64_t axis, const TensorView *weight, double eps,
+               const MutableTensorView &out, const MutableTensorView *rstd) {
+  const char *kernel = "rms_norm";
+  StatusOr<NormLayout> layout = normLayout(x, axis, out, kernel);
+  if (!layout)
+    return layout.status();
+  const NormLayout &l = *layout;
+  DS_RETURN_IF_ERROR(checkParam(weight, l, kernel, "weight"));
+  DS_RETURN_IF_ERROR(checkStat(rstd, l, kernel, "rstd"));
+  auto run = [&](auto zero) {
+    using T = decltype(zero);
+    rmsNormTyped<T>(l, x.as<T>(), dataOr<T>(weight), epsilonFor<T>(eps), out.as<T>(),
+                    dataOr<T>(rstd));
+  };
+  if (l.type == DType::F64)
+    run(double{});
+  else
+    run(float{});
   return Status::ok();
 }
 

@@ -1,5 +1,6 @@
-// Sum, mean and max over a set of axes. The input's dims are coalesced into alternating kept and
-// reduced runs, so every inner loop reads contiguous memory whichever axes are reduced.
+// Sum, mean and max over a set of axes, on f32 and f64. The input's dims are coalesced into
+// alternating kept and reduced runs, so every inner loop reads contiguous memory whichever axes are
+// reduced.
 #include "ds/Runtime/Kernels/CPU/Reduce.h"
 
 #include "Common.h"
@@ -56,21 +57,22 @@ struct DimList {
   }
 };
 
-struct SumAcc {
+// Accumulators over elements of type E.
+template <typename E> struct SumAcc {
   using T = double;
   static T init() { return 0.0; }
-  static T step(T acc, float v) { return acc + v; }
+  static T step(T acc, E v) { return acc + v; }
 };
-struct MaxAcc {
-  using T = float;
-  static T init() { return -std::numeric_limits<float>::infinity(); }
+template <typename E> struct MaxAcc {
+  using T = E;
+  static T init() { return -std::numeric_limits<E>::infinity(); }
   // Once NaN, stays NaN: neither comparison below picks a number over it.
-  static T step(T acc, float v) { return (v > acc || v != v) ? v : acc; }
+  static T step(T acc, E v) { return (v > acc || v != v) ? v : acc; }
 };
 
-// Last run reduced: each output element folds `reducedOuter` blocks of `len` contiguous floats.
-template <typename Acc>
-void reduceInner(const float *in, float *out, const DimList &kept, const DimList &reducedOuter,
+// Last run reduced: each output element folds `reducedOuter` blocks of `len` contiguous elements.
+template <typename Acc, typename E>
+void reduceInner(const E *in, E *out, const DimList &kept, const DimList &reducedOuter,
                  int64_t len, double scale) {
   const int64_t outCount = kept.count(), blocks = reducedOuter.count();
 #pragma omp parallel for schedule(static) if (outCount * blocks * len > detail::kParallelGrain)
@@ -78,17 +80,17 @@ void reduceInner(const float *in, float *out, const DimList &kept, const DimList
     const int64_t base = kept.offsetOf(o);
     typename Acc::T acc = Acc::init();
     for (int64_t r = 0; r < blocks; ++r) {
-      const float *p = in + base + reducedOuter.offsetOf(r);
+      const E *p = in + base + reducedOuter.offsetOf(r);
       for (int64_t j = 0; j < len; ++j)
         acc = Acc::step(acc, p[j]);
     }
-    out[o] = static_cast<float>(acc * scale);
+    out[o] = static_cast<E>(acc * scale);
   }
 }
 
-// Last run kept: each output row of `len` accumulates vectors of `len` contiguous floats.
-template <typename Acc>
-void reduceOuter(const float *in, float *out, const DimList &keptOuter, const DimList &reduced,
+// Last run kept: each output row of `len` accumulates vectors of `len` contiguous elements.
+template <typename Acc, typename E>
+void reduceOuter(const E *in, E *out, const DimList &keptOuter, const DimList &reduced,
                  int64_t len, double scale) {
   constexpr int64_t kChunk = 1024;
   const int64_t rows = keptOuter.count(), count = reduced.count();
@@ -102,13 +104,13 @@ void reduceOuter(const float *in, float *out, const DimList &keptOuter, const Di
       acc[j] = Acc::init();
     const int64_t base = keptOuter.offsetOf(row) + j0;
     for (int64_t r = 0; r < count; ++r) {
-      const float *p = in + base + reduced.offsetOf(r);
+      const E *p = in + base + reduced.offsetOf(r);
 #pragma omp simd
       for (int64_t j = 0; j < n; ++j)
         acc[j] = Acc::step(acc[j], p[j]);
     }
     for (int64_t j = 0; j < n; ++j)
-      out[row * len + j0 + j] = static_cast<float>(acc[j] * scale);
+      out[row * len + j0 + j] = static_cast<E>(acc[j] * scale);
   }
 }
 
@@ -128,30 +130,24 @@ StatusOr<Shape> reduceShape(const Shape &in, const std::vector<int64_t> &axes, b
   return out;
 }
 
-Status reduce(ReduceKind kind, const TensorView &x, const std::vector<int64_t> &axes,
-              bool keepDim, const MutableTensorView &out) {
-  const char *kernel = reduceKindName(kind);
-  DS_RETURN_IF_ERROR(checkTensor(x, DType::F32, kernel, "input"));
-  StatusOr<std::vector<bool>> reducedOr = reducedAxes(x.shape, axes);
-  if (!reducedOr)
-    return reducedOr.status().withContext(kernel);
-  StatusOr<Shape> outShape = reduceShape(x.shape, axes, keepDim);
-  if (!outShape)
-    return outShape.status().withContext(kernel);
-  DS_RETURN_IF_ERROR(checkOutput(out, DType::F32, *outShape, kernel));
-  const std::vector<bool> &reduced = *reducedOr;
+namespace {
 
+// Everything after the checks, for element type E.
+template <typename E>
+Status reduceTyped(ReduceKind kind, const TensorView &x, const std::vector<bool> &reduced,
+                   const MutableTensorView &out) {
+  const char *kernel = reduceKindName(kind);
   int64_t reducedCount = 1;
   for (size_t i = 0; i < x.shape.size(); ++i)
     if (reduced[i])
       reducedCount *= x.shape[i];
-  float *o = out.as<float>();
+  E *o = out.as<E>();
   const int64_t outCount = out.numel();
   if (reducedCount == 0) {
     if (kind == ReduceKind::Max && outCount > 0)
       return Status::error(std::string(kernel) + ": max over an empty extent of " +
                            shapeToString(x.shape));
-    const float fill = kind == ReduceKind::Sum ? 0.0f : std::numeric_limits<float>::quiet_NaN();
+    const E fill = kind == ReduceKind::Sum ? E(0) : std::numeric_limits<E>::quiet_NaN();
     std::fill(o, o + outCount, fill);
     return Status::ok();
   }
@@ -174,7 +170,7 @@ Status reduce(ReduceKind kind, const TensorView &x, const std::vector<int64_t> &
     runStrides.push_back(strides[i]);
     runReduced.push_back(reduced[i]);
   }
-  const float *in = x.as<float>();
+  const E *in = x.as<E>();
   if (runDims.empty() || (!runReduced.back() && runDims.size() == 1)) {
     // Nothing is reduced in effect (only size-1 axes): the output is a copy.
     std::copy(in, in + outCount, o);
@@ -190,16 +186,35 @@ Status reduce(ReduceKind kind, const TensorView &x, const std::vector<int64_t> &
   const int64_t len = runDims.back();
   if (runReduced.back()) {
     if (kind == ReduceKind::Max)
-      reduceInner<MaxAcc>(in, o, kept, red, len, 1.0);
+      reduceInner<MaxAcc<E>>(in, o, kept, red, len, 1.0);
     else
-      reduceInner<SumAcc>(in, o, kept, red, len, scale);
+      reduceInner<SumAcc<E>>(in, o, kept, red, len, scale);
   } else {
     if (kind == ReduceKind::Max)
-      reduceOuter<MaxAcc>(in, o, kept, red, len, 1.0);
+      reduceOuter<MaxAcc<E>>(in, o, kept, red, len, 1.0);
     else
-      reduceOuter<SumAcc>(in, o, kept, red, len, scale);
+      reduceOuter<SumAcc<E>>(in, o, kept, red, len, scale);
   }
   return Status::ok();
+}
+
+} // namespace
+
+Status reduce(ReduceKind kind, const TensorView &x, const std::vector<int64_t> &axes,
+              bool keepDim, const MutableTensorView &out) {
+  const char *kernel = reduceKindName(kind);
+  const DType type = x.dtype == DType::F64 ? DType::F64 : DType::F32;
+  DS_RETURN_IF_ERROR(checkTensor(x, type, kernel, "input"));
+  StatusOr<std::vector<bool>> reducedOr = reducedAxes(x.shape, axes);
+  if (!reducedOr)
+    return reducedOr.status().withContext(kernel);
+  StatusOr<Shape> outShape = reduceShape(x.shape, axes, keepDim);
+  if (!outShape)
+    return outShape.status().withContext(kernel);
+  DS_RETURN_IF_ERROR(checkOutput(out, type, *outShape, kernel));
+  if (type == DType::F64)
+    return reduceTyped<double>(kind, x, *reducedOr, out);
+  return reduceTyped<float>(kind, x, *reducedOr, out);
 }
 
 } // namespace ds::rt::cpu

@@ -1,4 +1,4 @@
-// Unary math on f32 (exp, log, activations, gelu in both torch forms).
+// Unary math on f32 and f64 (exp, log, activations, gelu in both torch forms).
 #include "ds/Runtime/Kernels/CPU/Elementwise.h"
 
 #include "Common.h"
@@ -44,78 +44,87 @@ const char *unaryOpName(UnaryOp op) {
 namespace {
 
 // Both branches avoid exp overflow: exp is only ever taken of a non-positive number.
-inline float sigmoid(float x) {
-  if (x >= 0.0f)
-    return 1.0f / (1.0f + std::exp(-x));
-  float e = std::exp(x);
-  return e / (1.0f + e);
+template <typename T> inline T sigmoid(T x) {
+  if (x >= T(0))
+    return T(1) / (T(1) + std::exp(-x));
+  T e = std::exp(x);
+  return e / (T(1) + e);
 }
 
-template <typename Fn> void unaryLoop(const float *x, float *out, int64_t n, const Fn &fn) {
+template <typename T, typename Fn> void unaryLoop(const T *x, T *out, int64_t n, const Fn &fn) {
 #pragma omp parallel for simd schedule(static) if (n > detail::kParallelGrain)
   for (int64_t i = 0; i < n; ++i)
     out[i] = fn(x[i]);
+}
+
+// One instantiation per element type; constants are written as long doubles so each T gets them
+// rounded once (for f32 the same floats as f-suffixed literals).
+template <typename T> void unaryTyped(UnaryOp op, const T *in, T *o, int64_t n) {
+  switch (op) {
+  case UnaryOp::Neg:
+    unaryLoop(in, o, n, [](T v) { return -v; });
+    break;
+  case UnaryOp::Exp:
+    unaryLoop(in, o, n, [](T v) { return std::exp(v); });
+    break;
+  case UnaryOp::Log:
+    unaryLoop(in, o, n, [](T v) { return std::log(v); });
+    break;
+  case UnaryOp::Tanh:
+    unaryLoop(in, o, n, [](T v) { return std::tanh(v); });
+    break;
+  case UnaryOp::Erf:
+    unaryLoop(in, o, n, [](T v) { return std::erf(v); });
+    break;
+  case UnaryOp::Sqrt:
+    unaryLoop(in, o, n, [](T v) { return std::sqrt(v); });
+    break;
+  case UnaryOp::Rsqrt:
+    unaryLoop(in, o, n, [](T v) { return T(1) / std::sqrt(v); });
+    break;
+  case UnaryOp::Reciprocal:
+    unaryLoop(in, o, n, [](T v) { return T(1) / v; });
+    break;
+  case UnaryOp::Relu:
+    // v > 0 ? v : 0 would turn NaN into 0; torch.relu keeps NaN.
+    unaryLoop(in, o, n, [](T v) { return v < T(0) ? T(0) : v; });
+    break;
+  case UnaryOp::Sigmoid:
+    unaryLoop(in, o, n, [](T v) { return sigmoid(v); });
+    break;
+  case UnaryOp::Silu:
+    unaryLoop(in, o, n, [](T v) { return v * sigmoid(v); });
+    break;
+  case UnaryOp::Abs:
+    unaryLoop(in, o, n, [](T v) { return std::fabs(v); });
+    break;
+  case UnaryOp::Gelu:
+    unaryLoop(in, o, n, [](T v) {
+      const T rsqrt2 = static_cast<T>(0.707106781186547524400844362104849039L);
+      return T(0.5) * v * (T(1) + std::erf(v * rsqrt2));
+    });
+    break;
+  case UnaryOp::GeluTanh:
+    unaryLoop(in, o, n, [](T v) {
+      const T k = static_cast<T>(0.797884560802865355879892119868763737L); // sqrt(2 / pi)
+      const T c = static_cast<T>(0.044715L);
+      return T(0.5) * v * (T(1) + std::tanh(k * (v + c * v * v * v)));
+    });
+    break;
+  }
 }
 
 } // namespace
 
 Status unary(UnaryOp op, const TensorView &x, const MutableTensorView &out) {
   const char *kernel = unaryOpName(op);
-  DS_RETURN_IF_ERROR(checkTensor(x, DType::F32, kernel, "input"));
-  DS_RETURN_IF_ERROR(checkOutput(out, DType::F32, x.shape, kernel));
-  const float *in = x.as<float>();
-  float *o = out.as<float>();
-  const int64_t n = x.numel();
-  switch (op) {
-  case UnaryOp::Neg:
-    unaryLoop(in, o, n, [](float v) { return -v; });
-    break;
-  case UnaryOp::Exp:
-    unaryLoop(in, o, n, [](float v) { return std::exp(v); });
-    break;
-  case UnaryOp::Log:
-    unaryLoop(in, o, n, [](float v) { return std::log(v); });
-    break;
-  case UnaryOp::Tanh:
-    unaryLoop(in, o, n, [](float v) { return std::tanh(v); });
-    break;
-  case UnaryOp::Erf:
-    unaryLoop(in, o, n, [](float v) { return std::erf(v); });
-    break;
-  case UnaryOp::Sqrt:
-    unaryLoop(in, o, n, [](float v) { return std::sqrt(v); });
-    break;
-  case UnaryOp::Rsqrt:
-    unaryLoop(in, o, n, [](float v) { return 1.0f / std::sqrt(v); });
-    break;
-  case UnaryOp::Reciprocal:
-    unaryLoop(in, o, n, [](float v) { return 1.0f / v; });
-    break;
-  case UnaryOp::Relu:
-    // v > 0 ? v : 0 would turn NaN into 0; torch.relu keeps NaN.
-    unaryLoop(in, o, n, [](float v) { return v < 0.0f ? 0.0f : v; });
-    break;
-  case UnaryOp::Sigmoid:
-    unaryLoop(in, o, n, [](float v) { return sigmoid(v); });
-    break;
-  case UnaryOp::Silu:
-    unaryLoop(in, o, n, [](float v) { return v * sigmoid(v); });
-    break;
-  case UnaryOp::Abs:
-    unaryLoop(in, o, n, [](float v) { return std::fabs(v); });
-    break;
-  case UnaryOp::Gelu:
-    unaryLoop(in, o, n, [](float v) {
-      return 0.5f * v * (1.0f + std::erf(v * 0.70710678118654752f));
-    });
-    break;
-  case UnaryOp::GeluTanh:
-    unaryLoop(in, o, n, [](float v) {
-      const float k = 0.79788456080286536f; // sqrt(2 / pi)
-      return 0.5f * v * (1.0f + std::tanh(k * (v + 0.044715f * v * v * v)));
-    });
-    break;
-  }
+  const DType type = x.dtype == DType::F64 ? DType::F64 : DType::F32;
+  DS_RETURN_IF_ERROR(checkTensor(x, type, kernel, "input"));
+  DS_RETURN_IF_ERROR(checkOutput(out, type, x.shape, kernel));
+  if (type == DType::F64)
+    unaryTyped(op, x.as<double>(), out.as<double>(), x.numel());
+  else
+    unaryTyped(op, x.as<float>(), out.as<float>(), x.numel());
   return Status::ok();
 }
 

@@ -21,6 +21,26 @@ LogicalResult verifyBroadcastingOp(Operation *op, bool sameElementType);
 /// Checks the axes and the result shape of a reduction.
 LogicalResult verifyReduction(Operation *op, ArrayRef<int64_t> axes, bool keepdim);
 
+/// The type list of ds.adam_update and ds.sgd_update: `: T` when the tensor
+/// operands and results all have type T and the scalars are tensor<f32>, else
+/// the functional type of all operands and results.
+ParseResult parseOptimizerTypes(OpAsmParser &parser, Type &param, Type &grad,
+                                Type &expAvg, Type &expAvgSq, Type &lr,
+                                Type &step, Type &gradScale, Type &newParam,
+                                Type &newExpAvg, Type &newExpAvgSq);
+ParseResult parseOptimizerTypes(OpAsmParser &parser, Type &param, Type &grad,
+                                Type &momentumBuffer, Type &lr, Type &step,
+                                Type &gradScale, Type &newParam,
+                                Type &newMomentumBuffer);
+void printOptimizerTypes(OpAsmPrinter &printer, Operation *op, Type param,
+                         Type grad, Type expAvg, Type expAvgSq, Type lr,
+                         Type step, Type gradScale, Type newParam,
+                         Type newExpAvg, Type newExpAvgSq);
+void printOptimizerTypes(OpAsmPrinter &printer, Operation *op, Type param,
+                         Type grad, Type momentumBuffer, Type lr, Type step,
+                         Type gradScale, Type newParam,
+                         Type newMomentumBuffer);
+
 } // namespace mlir::ds
 
 #define GET_OP_CLASSES

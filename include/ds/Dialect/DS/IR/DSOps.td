@@ -452,6 +452,71 @@ def DS_StoreParamOp : DS_Op<"store_param", [
 }
 
 //===----------------------------------------------------------------------===//
+// Optimizer updates
+//===----------------------------------------------------------------------===//
+
+// One fused update of one parameter: the new parameter and state come back as values, which the
+// step stores with ds.store_param. `lr`, `step` (1-based count of optimizer steps, this one
+// included) and `grad_scale` (the factor for the accumulated gradient: 1 / loss scale, times the
+// clipping coefficient) are tensor<f32> scalars the runtime feeds every step.
+def DS_AdamUpdateOp : DS_Op<"adam_update", [Pure]> {
+  let summary = "Adam / AdamW step, as PyTorch's single-tensor torch.optim.Adam and AdamW";
+  let description = [{
+    With g = grad * grad_scale: AdamW (`adam_w_mode = true`) first decays the parameter,
+    p *= 1 - lr * weight_decay; Adam (`false`) adds the L2 term to the gradient, g += weight_decay
+    * p. Then m = beta1 m + (1 - beta1) g, v = beta2 v + (1 - beta2) g^2 and
+    p -= lr / (1 - beta1^step) * m / (sqrt(v) / sqrt(1 - beta2^step) + epsilon).
+    ```mlir
+    %p2, %m2, %v2 = ds.adam_update %p, %g, %m, %v, %lr, %step, %gscale
+        beta1 = 0.9 beta2 = 0.999 epsilon = 1.0e-08 weight_decay = 0.01 adam_w_mode = true
+        : tensor<16x8xf32>
+    ```
+  }];
+  let arguments = (ins DS_FloatTensor:$param, DS_FloatTensor:$grad, DS_FloatTensor:$exp_avg,
+                       DS_FloatTensor:$exp_avg_sq, DS_FloatTensor:$lr, DS_FloatTensor:$step,
+                       DS_FloatTensor:$grad_scale, F64Attr:$beta1, F64Attr:$beta2,
+                       F64Attr:$epsilon, F64Attr:$weight_decay, BoolAttr:$adam_w_mode);
+  let results = (outs DS_FloatTensor:$new_param, DS_FloatTensor:$new_exp_avg,
+                      DS_FloatTensor:$new_exp_avg_sq);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $exp_avg `,` $exp_avg_sq `,` $lr `,` $step `,` $grad_scale
+    `beta1` `=` $beta1 `beta2` `=` $beta2 `epsilon` `=` $epsilon
+    `weight_decay` `=` $weight_decay `adam_w_mode` `=` $adam_w_mode attr-dict
+    `:` custom<OptimizerTypes>(type($param), type($grad), type($exp_avg), type($exp_avg_sq),
+                               type($lr), type($step), type($grad_scale), type($new_param),
+                               type($new_exp_avg), type($new_exp_avg_sq))
+  }];
+  let hasVerifier = 1;
+}
+
+def DS_SGDUpdateOp : DS_Op<"sgd_update", [Pure]> {
+  let summary = "SGD step with optional momentum, as PyTorch's single-tensor torch.optim.SGD";
+  let description = [{
+    d = grad * grad_scale + weight_decay * p. With momentum: on step 1 buf = d, later
+    buf = momentum buf + (1 - dampening) d, and d = nesterov ? d + momentum buf : buf. Then
+    p -= lr d. With momentum 0, `momentum_buffer` comes back unchanged.
+    ```mlir
+    %p2, %buf2 = ds.sgd_update %p, %g, %buf, %lr, %step, %gscale
+        momentum = 0.9 dampening = 0.0 weight_decay = 0.0 nesterov = false : tensor<16x8xf32>
+    ```
+  }];
+  let arguments = (ins DS_FloatTensor:$param, DS_FloatTensor:$grad,
+                       DS_FloatTensor:$momentum_buffer, DS_FloatTensor:$lr, DS_FloatTensor:$step,
+                       DS_FloatTensor:$grad_scale, F64Attr:$momentum, F64Attr:$dampening,
+                       F64Attr:$weight_decay, BoolAttr:$nesterov);
+  let results = (outs DS_FloatTensor:$new_param, DS_FloatTensor:$new_momentum_buffer);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $momentum_buffer `,` $lr `,` $step `,` $grad_scale
+    `momentum` `=` $momentum `dampening` `=` $dampening `weight_decay` `=` $weight_decay
+    `nesterov` `=` $nesterov attr-dict
+    `:` custom<OptimizerTypes>(type($param), type($grad), type($momentum_buffer), type($lr),
+                               type($step), type($grad_scale), type($new_param),
+                               type($new_momentum_buffer))
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Lifetimes
 //===----------------------------------------------------------------------===//
 

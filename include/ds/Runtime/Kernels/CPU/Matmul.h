@@ -1,4 +1,5 @@
-// Batched matrix multiplication on the CPU (OpenBLAS sgemm), with numpy broadcasting of batch dims.
+// Batched matrix multiplication on the CPU (oneDNN sgemm for f32, a plain loop for f64), with numpy
+// broadcasting of batch dims.
 #ifndef DS_RUNTIME_KERNELS_CPU_MATMUL_H
 #define DS_RUNTIME_KERNELS_CPU_MATMUL_H
 
@@ -13,7 +14,7 @@ namespace ds::rt::cpu {
 StatusOr<Shape> matmulShape(const Shape &lhs, const Shape &rhs, bool transposeA = false,
                             bool transposeB = false);
 
-// out = lhs x rhs, all f32. `out` must have matmulShape(...) and must not alias an input.
+// out = lhs x rhs, all f32 or all f64. `out` must have matmulShape(...) and must not alias an input.
 Status matmul(const TensorView &lhs, const TensorView &rhs, const MutableTensorView &out,
               bool transposeA = false, bool transposeB = false);
 

@@ -46,7 +46,8 @@ namespace cpu {
 
 // Inverted dropout: element i is kept when uniformFromWord(word i) >= ratio, kept elements are
 // scaled by 1 / (1 - ratio) and dropped ones are 0; mask (u8, x's shape) holds 1 for kept. ratio
-// must be in [0, 1]; ratio 1 drops everything (out all zeros), as torch does. out may alias x.
+// must be in [0, 1]; ratio 1 drops everything (out all zeros), as torch does. x and out are f32
+// (or both f64); out may alias x.
 Status dropout(const TensorView &x, float ratio, uint64_t seed, uint64_t counter,
                const MutableTensorView &out, const MutableTensorView &mask);
 

@@ -1,4 +1,4 @@
-// Reductions (sum, mean, max) of f32 tensors over a set of axes.
+// Reductions (sum, mean, max) of f32 or f64 tensors over a set of axes; out has x's dtype.
 #ifndef DS_RUNTIME_KERNELS_CPU_REDUCE_H
 #define DS_RUNTIME_KERNELS_CPU_REDUCE_H
 

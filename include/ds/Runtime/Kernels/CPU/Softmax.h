@@ -1,4 +1,5 @@
-// Softmax, log-softmax and the causal (lower-triangular) mask of attention scores, on f32.
+// Softmax, log-softmax and the causal (lower-triangular) mask of attention scores, on f32 or f64
+// (out has x's dtype).
 // Outputs may alias the input.
 #ifndef DS_RUNTIME_KERNELS_CPU_SOFTMAX_H
 #define DS_RUNTIME_KERNELS_CPU_SOFTMAX_H
@@ -16,7 +17,7 @@ Status logSoftmax(const TensorView &x, int64_t axis, const MutableTensorView &ou
 Status causalSoftmax(const TensorView &x, const MutableTensorView &out);
 
 // out = x with `fill` written where j > i in the last two dims (any [..., Tq, Tk]).
-Status causalMask(const TensorView &x, float fill, const MutableTensorView &out);
+Status causalMask(const TensorView &x, double fill, const MutableTensorView &out);
 
 } // namespace ds::rt::cpu
 
