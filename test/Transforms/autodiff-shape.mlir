@@ -130,3 +130,45 @@ func.func @concat(%a: tensor<2x3xf32>, %b: tensor<2x1xf32>, %w: tensor<2x4xf32>)
   %l = ds.reduce_sum %p axes = [0, 1] : tensor<2x4xf32> -> tensor<f32>
   return %l : tensor<f32>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @slice
+// CHECK-SAME: (%{{.*}}: tensor<4x5xf32>, %[[W:.*]]: tensor<3x3xf32>)
+// CHECK: %[[DX:.*]] = ds.slice_grad %[[W]] starts = [1, 0] ends = [4, 5] steps = [1, 2] : tensor<3x3xf32> -> tensor<4x5xf32>
+// CHECK: return %{{.*}}, %[[DX]], %{{.*}} :
+func.func @slice(%x: tensor<4x5xf32>, %w: tensor<3x3xf32>) -> tensor<f32> {
+  %y = ds.slice %x starts = [1, 0] ends = [4, 5] steps = [1, 2] : tensor<4x5xf32> -> tensor<3x3xf32>
+  %p = ds.mul %y, %w : tensor<3x3xf32>
+  %l = ds.reduce_sum %p axes = [0, 1] : tensor<3x3xf32> -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// -----
+
+// The table gets a scatter-add of the gradient; the indices get nothing.
+// CHECK-LABEL: func.func @gather
+// CHECK-SAME: (%{{.*}}: tensor<10x4xf32>, %[[IDS:.*]]: tensor<2x3xi64>, %[[W:.*]]: tensor<2x3x4xf32>)
+// CHECK-SAME: -> (tensor<f32>, tensor<10x4xf32>, tensor<2x3x4xf32>)
+// CHECK: %[[DT:.*]] = ds.gather_grad %[[IDS]], %[[W]] axis = 0 : (tensor<2x3xi64>, tensor<2x3x4xf32>) -> tensor<10x4xf32>
+// CHECK: return %{{.*}}, %[[DT]], %{{.*}} :
+func.func @gather(%table: tensor<10x4xf32>, %ids: tensor<2x3xi64>, %w: tensor<2x3x4xf32>) -> tensor<f32> {
+  %y = ds.gather %table[%ids] axis = 0 : (tensor<10x4xf32>, tensor<2x3xi64>) -> tensor<2x3x4xf32>
+  %p = ds.mul %y, %w : tensor<2x3x4xf32>
+  %l = ds.reduce_sum %p axes = [0, 1, 2] : tensor<2x3x4xf32> -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// -----
+
+// Slicing an integer tensor carries no gradient and needs no rule output.
+// CHECK-LABEL: func.func @integer_slice
+// CHECK-NOT: slice_grad
+// CHECK: return
+func.func @integer_slice(%x: tensor<4xf32>, %i: tensor<4xi64>) -> tensor<f32> {
+  %s = ds.slice %i starts = [0] ends = [4] steps = [1] : tensor<4xi64> -> tensor<4xi64>
+  %f = ds.cast %s : tensor<4xi64> to tensor<4xf32>
+  %y = ds.mul %x, %f : tensor<4xf32>
+  %l = ds.reduce_sum %y axes = [0] : tensor<4xf32> -> tensor<f32>
+  return %l : tensor<f32>
+}

@@ -207,6 +207,33 @@ func.func @silu(%x: tensor<2x3xf32>, %w: tensor<2x3xf32>) -> tensor<f32> {
 
 // -----
 
+// gelu' is one fused op in either form.
+// CHECK-LABEL: func.func @gelu
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3xf32>, %[[W:.*]]: tensor<2x3xf32>)
+// CHECK: %[[DX:.*]] = ds.gelu_grad %[[X]], %[[W]] approximate = none : tensor<2x3xf32>
+// CHECK: return %{{.*}}, %[[DX]], %{{.*}} :
+func.func @gelu(%x: tensor<2x3xf32>, %w: tensor<2x3xf32>) -> tensor<f32> {
+  %y = ds.gelu %x approximate = none : tensor<2x3xf32>
+  %p = ds.mul %y, %w : tensor<2x3xf32>
+  %l = ds.reduce_sum %p axes = [0, 1] : tensor<2x3xf32> -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @gelu_tanh
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3xf32>, %[[W:.*]]: tensor<2x3xf32>)
+// CHECK: %[[DX:.*]] = ds.gelu_grad %[[X]], %[[W]] approximate = tanh : tensor<2x3xf32>
+// CHECK: return %{{.*}}, %[[DX]], %{{.*}} :
+func.func @gelu_tanh(%x: tensor<2x3xf32>, %w: tensor<2x3xf32>) -> tensor<f32> {
+  %y = ds.gelu %x approximate = tanh : tensor<2x3xf32>
+  %p = ds.mul %y, %w : tensor<2x3xf32>
+  %l = ds.reduce_sum %p axes = [0, 1] : tensor<2x3xf32> -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// -----
+
 // The same ratio and seed drop the same elements of the gradient.
 // CHECK-LABEL: func.func @dropout
 // CHECK-SAME: (%{{.*}}: tensor<2x3xf32>, %[[W:.*]]: tensor<2x3xf32>)

@@ -26,6 +26,34 @@ func.func @tied_parameter(%x: tensor<2x4xf32>) -> tensor<f32> {
 
 // -----
 
+// GPT's tied embedding: the token table feeds the gather and, transposed, the output head. Its
+// one gradient is the scatter-add from the gather plus the head's matmul gradient.
+ds.param @wte : tensor<6x4xf32> init #ds.init<normal, mean = 0.0, std = 0.02, seed = 1>
+ds.param @wpe : tensor<3x4xf32> init #ds.init<normal, mean = 0.0, std = 0.02, seed = 2>
+
+// CHECK-LABEL: func.func @tied_embedding
+// CHECK-SAME: (%[[IDS:.*]]: tensor<3xi64>) -> (tensor<f32>, tensor<6x4xf32>, tensor<3x4xf32>)
+// CHECK: %[[H:.*]] = ds.add
+// CHECK: %[[LOGITS:.*]] = ds.matmul %[[H]]
+// CHECK: %[[DL:.*]] = ds.cross_entropy_grad %[[LOGITS]], %[[IDS]]
+// CHECK: %[[DH:.*]] = ds.matmul %[[DL]], %{{.*}} : (tensor<3x6xf32>, tensor<6x4xf32>) -> tensor<3x4xf32>
+// CHECK: %[[DHEAD:.*]] = ds.matmul %[[DL]], %[[H]] transpose_lhs
+// CHECK: %[[DEMB:.*]] = ds.gather_grad %[[IDS]], %[[DH]] axis = 0
+// CHECK: %[[DWTE:.*]] = ds.add %[[DEMB]], %[[DHEAD]] : tensor<6x4xf32>
+// CHECK: return %{{.*}}, %[[DWTE]], %[[DH]] :
+func.func @tied_embedding(%ids: tensor<3xi64>) -> tensor<f32> {
+  %e = ds.load_param @wte : tensor<6x4xf32>
+  %x = ds.gather %e[%ids] axis = 0 : (tensor<6x4xf32>, tensor<3xi64>) -> tensor<3x4xf32>
+  %pos = ds.load_param @wpe : tensor<3x4xf32>
+  %h = ds.add %x, %pos : tensor<3x4xf32>
+  %head = ds.load_param @wte : tensor<6x4xf32>
+  %logits = ds.matmul %h, %head transpose_rhs : (tensor<3x4xf32>, tensor<6x4xf32>) -> tensor<3x6xf32>
+  %l = ds.cross_entropy %logits, %ids reduction = mean ignore_index = -100 : (tensor<3x6xf32>, tensor<3xi64>) -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// -----
+
 // A value used twice gets the sum of both uses' gradients.
 // CHECK-LABEL: func.func @used_twice
 // CHECK-SAME: (%[[X:.*]]: tensor<4xf32>)

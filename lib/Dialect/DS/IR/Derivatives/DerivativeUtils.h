@@ -83,6 +83,8 @@ void attachShapeDerivatives(MLIRContext *context);
 void attachReductionDerivatives(MLIRContext *context);
 void attachUnaryDerivatives(MLIRContext *context);
 void attachSoftmaxDerivatives(MLIRContext *context);
+void attachNormDerivatives(MLIRContext *context);
+void attachLossDerivatives(MLIRContext *context);
 
 } // namespace mlir::ds::derivatives
 

@@ -11,4 +11,6 @@ void mlir::ds::attachDerivativeInterfaces(MLIRContext *context) {
   derivatives::attachReductionDerivatives(context);
   derivatives::attachUnaryDerivatives(context);
   derivatives::attachSoftmaxDerivatives(context);
+  derivatives::attachNormDerivatives(context);
+  derivatives::attachLossDerivatives(context);
 }

@@ -127,6 +127,14 @@ LogicalResult gradients(SiluOp op, OpBuilder &b, ArrayRef<Value> rg, MutableArra
   return success();
 }
 
+// gelu' in either form is a fused op: written out it would be about ten elementwise ops.
+template <>
+LogicalResult gradients(GeluOp op, OpBuilder &b, ArrayRef<Value> rg, MutableArrayRef<Value> og) {
+  og[0] = b.create<GeluGradOp>(op.getLoc(), op.getType(), op.getInput(), rg[0],
+                               op.getApproximateAttr());
+  return success();
+}
+
 // Dropout is linear in its input with a mask that depends on the seed, the optimizer step and
 // the element index only (see ds.dropout), so within a step the same op on the gradient drops
 // the same elements and scales the rest by the same 1/(1-ratio).
@@ -139,7 +147,7 @@ LogicalResult gradients(DropoutOp op, OpBuilder &b, ArrayRef<Value> rg, MutableA
 
 void attachUnaryDerivatives(MLIRContext *context) {
   attachRules<NegOp, AbsOp, ExpOp, LogOp, TanhOp, ErfOp, SqrtOp, RsqrtOp, ReciprocalOp, ReluOp,
-              SigmoidOp, SiluOp, DropoutOp>(context);
+              SigmoidOp, SiluOp, GeluOp, DropoutOp>(context);
 }
 
 } // namespace mlir::ds::derivatives
