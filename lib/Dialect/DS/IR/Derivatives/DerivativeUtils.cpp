@@ -4,6 +4,7 @@
 #include "../DSOpsUtils.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace mlir::ds;
@@ -11,6 +12,17 @@ using namespace mlir::ds;
 bool derivatives::isDifferentiable(Type type) {
   auto tensor = dyn_cast<RankedTensorType>(type);
   return tensor && isa<FloatType>(tensor.getElementType());
+}
+
+bool derivatives::needsGradient(Value value) {
+  return isDifferentiable(value.getType()) && !matchPattern(value, m_Constant());
+}
+
+std::optional<double> derivatives::splatValue(Value value) {
+  SplatElementsAttr splat;
+  if (!matchPattern(value, m_Constant(&splat)) || !isa<FloatType>(splat.getElementType()))
+    return std::nullopt;
+  return splat.getSplatValue<APFloat>().convertToDouble();
 }
 
 Value derivatives::splatConstant(OpBuilder &builder, Location loc, RankedTensorType type,
@@ -85,8 +97,33 @@ Value derivatives::mul(OpBuilder &b, Location loc, Value lhs, Value rhs) {
 Value derivatives::div(OpBuilder &b, Location loc, Value lhs, Value rhs) {
   return binary<DivOp>(b, loc, lhs, rhs);
 }
+Value derivatives::pow(OpBuilder &b, Location loc, Value lhs, Value rhs) {
+  return binary<PowOp>(b, loc, lhs, rhs);
+}
 Value derivatives::neg(OpBuilder &b, Location loc, Value value) {
   return b.create<NegOp>(loc, value.getType(), value);
+}
+
+Value derivatives::compare(OpBuilder &b, Location loc, ComparePredicate predicate, Value lhs,
+                           Value rhs) {
+  auto shape = broadcastShapes({cast<RankedTensorType>(lhs.getType()).getShape(),
+                                cast<RankedTensorType>(rhs.getType()).getShape()});
+  auto type = RankedTensorType::get(*shape, b.getI1Type());
+  return b.create<CompareOp>(loc, type, predicate, lhs, rhs);
+}
+
+Value derivatives::select(OpBuilder &b, Location loc, Value condition, Value trueValue,
+                          Value falseValue) {
+  auto trueType = cast<RankedTensorType>(trueValue.getType());
+  auto shape =
+      broadcastShapes({cast<RankedTensorType>(condition.getType()).getShape(), trueType.getShape(),
+                       cast<RankedTensorType>(falseValue.getType()).getShape()});
+  auto type = RankedTensorType::get(*shape, trueType.getElementType());
+  return b.create<SelectOp>(loc, type, condition, trueValue, falseValue);
+}
+
+Value derivatives::maskToFloat(OpBuilder &b, Location loc, Value mask, Type like) {
+  return select(b, loc, mask, scalarConstant(b, loc, like, 1.0), scalarConstant(b, loc, like, 0.0));
 }
 
 Value derivatives::matmul(OpBuilder &b, Location loc, Value lhs, Value rhs, bool transposeLhs,

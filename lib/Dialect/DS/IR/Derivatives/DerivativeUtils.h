@@ -11,10 +11,17 @@
 #include "ds/Dialect/DS/IR/DSDerivatives.h"
 #include "ds/Dialect/DS/IR/DSOps.h"
 
+#include <optional>
+
 namespace mlir::ds::derivatives {
 
 /// True when values of `type` carry gradients (float tensors).
 bool isDifferentiable(Type type);
+/// True when `value` is a float tensor that is not a constant: a constant operand's gradient
+/// would be thrown away, so rules need not build it.
+bool needsGradient(Value value);
+/// The value of a splat float constant, if `value` is one.
+std::optional<double> splatValue(Value value);
 
 /// A `ds.constant` splat of `value` with `type`.
 Value splatConstant(OpBuilder &builder, Location loc, RankedTensorType type, double value);
@@ -35,7 +42,18 @@ Value add(OpBuilder &builder, Location loc, Value lhs, Value rhs);
 Value sub(OpBuilder &builder, Location loc, Value lhs, Value rhs);
 Value mul(OpBuilder &builder, Location loc, Value lhs, Value rhs);
 Value div(OpBuilder &builder, Location loc, Value lhs, Value rhs);
+Value pow(OpBuilder &builder, Location loc, Value lhs, Value rhs);
 Value neg(OpBuilder &builder, Location loc, Value value);
+/// A unary `OpTy` (same type in and out).
+template <typename OpTy> Value unary(OpBuilder &builder, Location loc, Value value) {
+  return builder.create<OpTy>(loc, value.getType(), value);
+}
+/// `ds.compare` of `lhs` and `rhs` (broadcast), producing i1.
+Value compare(OpBuilder &builder, Location loc, ComparePredicate predicate, Value lhs, Value rhs);
+/// `ds.select` with broadcasting; the result takes `trueValue`'s element type.
+Value select(OpBuilder &builder, Location loc, Value condition, Value trueValue, Value falseValue);
+/// An i1 `mask` as 1.0 / 0.0 of the element type of `like`.
+Value maskToFloat(OpBuilder &builder, Location loc, Value mask, Type like);
 /// `ds.matmul` with its result type inferred (batch dimensions broadcast).
 Value matmul(OpBuilder &builder, Location loc, Value lhs, Value rhs, bool transposeLhs,
              bool transposeRhs);
@@ -48,8 +66,7 @@ LogicalResult gradients(OpTy op, OpBuilder &builder, ArrayRef<Value> resultGradi
 /// Routes the interface to `gradients<OpTy>`.
 template <typename OpTy>
 struct RuleModel : DerivativeOpInterface::ExternalModel<RuleModel<OpTy>, OpTy> {
-  LogicalResult buildGradients(Operation *op, OpBuilder &builder,
-                               ArrayRef<Value> resultGradients,
+  LogicalResult buildGradients(Operation *op, OpBuilder &builder, ArrayRef<Value> resultGradients,
                                MutableArrayRef<Value> operandGradients) const {
     return gradients(cast<OpTy>(op), builder, resultGradients, operandGradients);
   }
@@ -64,6 +81,10 @@ void attachElementwiseDerivatives(MLIRContext *context);
 void attachContractionDerivatives(MLIRContext *context);
 void attachShapeDerivatives(MLIRContext *context);
 void attachReductionDerivatives(MLIRContext *context);
+void attachUnaryDerivatives(MLIRContext *context);
+void attachSoftmaxDerivatives(MLIRContext *context);
+void attachNormDerivatives(MLIRContext *context);
+void attachLossDerivatives(MLIRContext *context);
 
 } // namespace mlir::ds::derivatives
 

@@ -55,8 +55,33 @@ LogicalResult gradients(ReduceMeanOp op, OpBuilder &b, ArrayRef<Value> rg,
   return success();
 }
 
+// As torch's amax: the gradient goes to the positions equal to the maximum, shared evenly
+// between ties (dx = mask * dy / count(mask)), so it sums to dy whatever the ties.
+template <>
+LogicalResult gradients(ReduceMaxOp op, OpBuilder &b, ArrayRef<Value> rg,
+                        MutableArrayRef<Value> og) {
+  auto inputType = cast<RankedTensorType>(op.getInput().getType());
+  if (!isDifferentiable(inputType))
+    return success();
+  Location loc = op.getLoc();
+  SmallVector<int64_t> kept(inputType.getShape());
+  for (int64_t axis : op.getAxes())
+    kept[*normalizeAxis(axis, inputType.getRank())] = 1;
+  auto keptType = RankedTensorType::get(kept, inputType.getElementType());
+  auto keepDims = [&](Value v) -> Value {
+    if (cast<RankedTensorType>(v.getType()).getShape() == keptType.getShape())
+      return v;
+    return b.create<ReshapeOp>(loc, keptType, v);
+  };
+  Value isMax = compare(b, loc, ComparePredicate::EQ, op.getInput(), keepDims(op.getResult()));
+  Value mask = maskToFloat(b, loc, isMax, inputType);
+  Value count = b.create<ReduceSumOp>(loc, keptType, mask, op.getAxesAttr(), /*keepdim=*/true);
+  og[0] = mul(b, loc, mask, div(b, loc, keepDims(rg[0]), count));
+  return success();
+}
+
 void attachReductionDerivatives(MLIRContext *context) {
-  attachRules<ReduceSumOp, ReduceMeanOp>(context);
+  attachRules<ReduceSumOp, ReduceMeanOp, ReduceMaxOp>(context);
 }
 
 } // namespace mlir::ds::derivatives

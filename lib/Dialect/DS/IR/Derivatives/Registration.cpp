@@ -9,4 +9,8 @@ void mlir::ds::attachDerivativeInterfaces(MLIRContext *context) {
   derivatives::attachContractionDerivatives(context);
   derivatives::attachShapeDerivatives(context);
   derivatives::attachReductionDerivatives(context);
+  derivatives::attachUnaryDerivatives(context);
+  derivatives::attachSoftmaxDerivatives(context);
+  derivatives::attachNormDerivatives(context);
+  derivatives::attachLossDerivatives(context);
 }

@@ -79,8 +79,27 @@ LogicalResult gradients(ConcatOp op, OpBuilder &b, ArrayRef<Value> rg, MutableAr
   return success();
 }
 
+// The data gets the gradient scattered back (added where an index repeats, as an embedding
+// used twice); the indices get none.
+template <>
+LogicalResult gradients(GatherOp op, OpBuilder &b, ArrayRef<Value> rg, MutableArrayRef<Value> og) {
+  if (isDifferentiable(op.getInput().getType()))
+    og[0] = b.create<GatherGradOp>(op.getLoc(), op.getInput().getType(), op.getIndices(), rg[0],
+                                   op.getAxisAttr());
+  return success();
+}
+
+template <>
+LogicalResult gradients(SliceOp op, OpBuilder &b, ArrayRef<Value> rg, MutableArrayRef<Value> og) {
+  if (isDifferentiable(op.getInput().getType()))
+    og[0] = b.create<SliceGradOp>(op.getLoc(), op.getInput().getType(), rg[0], op.getStartsAttr(),
+                                  op.getEndsAttr(), op.getStepsAttr());
+  return success();
+}
+
 void attachShapeDerivatives(MLIRContext *context) {
-  attachRules<ReshapeOp, TransposeOp, ExpandOp, CastOp, SplitOp, ConcatOp>(context);
+  attachRules<ReshapeOp, TransposeOp, ExpandOp, CastOp, SplitOp, ConcatOp, GatherOp, SliceOp>(
+      context);
 }
 
 } // namespace mlir::ds::derivatives
