@@ -3,6 +3,7 @@
 #include "ds/Dialect/DS/IR/DSOps.h"
 #include "ds/Transforms/Passes.h"
 #include "ds/Transforms/ReverseMode.h"
+#include "TensorKinds.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/MapVector.h"
@@ -16,16 +17,6 @@ using namespace mlir;
 using namespace mlir::ds;
 
 namespace {
-bool isFloatScalar(Type type) {
-  auto tensor = dyn_cast<RankedTensorType>(type);
-  return tensor && tensor.getRank() == 0 && isa<FloatType>(tensor.getElementType());
-}
-
-bool isFloatTensor(Type type) {
-  auto tensor = dyn_cast<RankedTensorType>(type);
-  return tensor && isa<FloatType>(tensor.getElementType());
-}
-
 LogicalResult differentiate(func::FuncOp func, SymbolTable &symbols) {
   Block &body = func.getBody().front();
   auto ret = cast<func::ReturnOp>(body.getTerminator());
@@ -33,14 +24,14 @@ LogicalResult differentiate(func::FuncOp func, SymbolTable &symbols) {
 
   SmallVector<Value> wrt;
   for (BlockArgument argument : body.getArguments())
-    if (isFloatTensor(argument.getType()))
+    if (isFloatTensorType(argument.getType()))
       wrt.push_back(argument);
   size_t numArguments = wrt.size();
   // Each trainable parameter with all its loads; their gradients are summed below.
   llvm::MapVector<StringRef, SmallVector<Value>> loadsOf;
   func.walk([&](LoadParamOp load) {
     auto param = symbols.lookup<ParamOp>(load.getParam());
-    if (param && param.isTrainable() && isFloatTensor(load.getType()))
+    if (param && param.isTrainable() && isFloatTensorType(load.getType()))
       loadsOf[load.getParam()].push_back(load.getResult());
   });
   for (auto &entry : loadsOf)
@@ -79,7 +70,7 @@ struct AutodiffPass : public ds::impl::AutodiffBase<AutodiffPass> {
     SymbolTable symbols(getOperation());
     for (auto func : llvm::to_vector(getOperation().getOps<func::FuncOp>())) {
       if (func.isExternal() || func.getNumResults() != 1 ||
-          !isFloatScalar(func.getResultTypes()[0]) || !func.getBody().hasOneBlock())
+          !isFloatScalarType(func.getResultTypes()[0]) || !func.getBody().hasOneBlock())
         continue;
       if (failed(differentiate(func, symbols)))
         return signalPassFailure();

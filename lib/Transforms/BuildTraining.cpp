@@ -9,6 +9,7 @@
 
 #include "ComputePrecision.h"
 #include "OptimizerUpdate.h"
+#include "TensorKinds.h"
 
 #include "ds/Dialect/DS/IR/DSOps.h"
 #include "ds/Transforms/Passes.h"
@@ -27,17 +28,6 @@ using namespace mlir;
 using namespace mlir::ds;
 
 namespace {
-
-bool isFloatScalar(Type type) {
-  auto tensor = dyn_cast<RankedTensorType>(type);
-  return tensor && tensor.getRank() == 0 && isa<FloatType>(tensor.getElementType());
-}
-
-bool isIntegerTensor(Type type) {
-  auto tensor = dyn_cast<RankedTensorType>(type);
-  return tensor && tensor.getElementType().isSignlessInteger() &&
-         !tensor.getElementType().isInteger(1);
-}
 
 RankedTensorType scalarF32(MLIRContext *context) {
   return RankedTensorType::get({}, Float32Type::get(context));
@@ -128,7 +118,7 @@ LogicalResult BuildTrainingPass::buildMicroStep(func::FuncOp micro, ArrayRef<Tra
   // The loss: the model's own float scalar, or cross-entropy of its logits (its first result)
   // against the targets: the second integer argument, added when the model has none.
   Value loss;
-  if (micro.getNumResults() >= 1 && isFloatScalar(micro.getResultTypes()[0])) {
+  if (micro.getNumResults() >= 1 && isFloatScalarType(micro.getResultTypes()[0])) {
     loss = ret.getOperand(0);
   } else {
     if (micro.getNumResults() < 1)
@@ -140,7 +130,7 @@ LogicalResult BuildTrainingPass::buildMicroStep(func::FuncOp micro, ArrayRef<Tra
              << micro.getResultTypes()[0];
     SmallVector<BlockArgument> integers;
     for (BlockArgument argument : body.getArguments())
-      if (isIntegerTensor(argument.getType()))
+      if (isIntegerTensorType(argument.getType()))
         integers.push_back(argument);
     if (integers.empty())
       return micro.emitError("ds-build-training: logits need integer token inputs to train on");

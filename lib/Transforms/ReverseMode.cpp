@@ -1,6 +1,7 @@
 //===- ReverseMode.cpp - reverse-mode differentiation of a block ----------===//
 
 #include "ds/Transforms/ReverseMode.h"
+#include "TensorKinds.h"
 
 #include "ds/Dialect/DS/IR/DSDerivatives.h"
 #include "ds/Dialect/DS/IR/DSOps.h"
@@ -11,11 +12,6 @@ using namespace mlir;
 using namespace mlir::ds;
 
 namespace {
-bool isFloatTensor(Value value) {
-  auto type = dyn_cast<RankedTensorType>(value.getType());
-  return type && isa<FloatType>(type.getElementType());
-}
-
 Value zerosOf(OpBuilder &builder, Location loc, Type type) {
   auto tensor = cast<RankedTensorType>(type);
   auto zero = builder.getFloatAttr(tensor.getElementType(), 0.0);
@@ -37,7 +33,7 @@ FailureOr<SmallVector<Value>> mlir::ds::buildReverseGradients(OpBuilder &builder
     if (!touched)
       continue;
     for (Value result : op.getResults())
-      if (isFloatTensor(result))
+      if (isFloatTensorType(result.getType()))
         varied.insert(result);
     forward.push_back(&op);
     if (&op == lossOp)
@@ -52,7 +48,7 @@ FailureOr<SmallVector<Value>> mlir::ds::buildReverseGradients(OpBuilder &builder
       continue;
     active.push_back(op); // reverse order
     for (Value operand : op->getOperands())
-      if (varied.contains(operand) && isFloatTensor(operand))
+      if (varied.contains(operand) && isFloatTensorType(operand.getType()))
         useful.insert(operand);
   }
 

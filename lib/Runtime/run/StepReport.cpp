@@ -77,7 +77,11 @@ Status StepReporter::report(int64_t step, std::optional<double> loss, double sec
   if (loss)
     std::printf(" | loss %.6f", globalLoss);
   if (training) {
-    std::printf(" | lr %.3e | grad norm %.4f", training->learningRate, training->gradNorm);
+    std::printf(" | lr %.3e", training->learningRate);
+    if (std::isfinite(training->gradNorm))
+      std::printf(" | grad norm %.4f", training->gradNorm);
+    else
+      std::printf(" | grad norm not finite");
     if (training->lossScaling)
       std::printf(" | loss scale %g", training->lossScale);
     if (training->skipped)
