@@ -12,6 +12,7 @@
 #include "TrainingPipeline.h"
 
 #include "ds/Import/ONNXImporter.h"
+#include "ds/Target/CollectiveCheck.h"
 #include "ds/Target/MemoryReport.h"
 #include "ds/Target/PlanEmitter.h"
 #include "ds/Transforms/Passes.h"
@@ -47,6 +48,13 @@ static llvm::cl::opt<std::string> configOption(
     llvm::cl::desc("DeepSpeed config (ds_config.json): compile the training step it "
                    "describes, for --ds-world-size data-parallel ranks"),
     llvm::cl::value_desc("file"), llvm::cl::init(""));
+
+static llvm::cl::opt<bool> checkCollectivesOption(
+    "ds-check-collectives",
+    llvm::cl::desc("Read the input as a plan file (.dsplan) and check that the members of "
+                   "every group issue the same collectives in the same order and sizes "
+                   "(the emitter checks every plan it writes)"),
+    llvm::cl::init(false));
 
 static llvm::cl::opt<std::string> memoryReportOption(
     "ds-memory-report",
@@ -291,6 +299,18 @@ static int compileToPlan(llvm::StringRef inputFilename,
   return 0;
 }
 
+/// `ds-opt --ds-check-collectives IN.dsplan`.
+static int checkPlanCollectives(llvm::StringRef inputFilename) {
+  llvm::Expected<::ds::plan::Plan> plan = ::ds::readPlanFile(inputFilename);
+  if (!plan)
+    return reportError(llvm::toString(plan.takeError()));
+  if (llvm::Error error = ::ds::checkCollectiveOrder(*plan))
+    return reportError(inputFilename + ": " + llvm::toString(std::move(error)));
+  llvm::outs() << inputFilename << ": the collectives of all " << plan->programs_size()
+               << " ranks match\n";
+  return 0;
+}
+
 /// `ds-opt --ds-print-plan IN.dsplan [-o OUT]`.
 static int printPlan(llvm::StringRef inputFilename,
                      llvm::StringRef outputFilename) {
@@ -321,7 +341,8 @@ int dsOptMain(int argc, char **argv, DialectRegistry &registry) {
         ": the world size must be at least 1");
   bool emitsPlan = llvm::StringRef(outputFilename).ends_with(kPlanExtension);
   bool importsONNX = ::ds::isONNXModelPath(inputFilename);
-  if (!printPlanOption && !emitsPlan && !importsONNX && configOption.empty() &&
+  if (!printPlanOption && !checkCollectivesOption && !emitsPlan && !importsONNX &&
+      configOption.empty() &&
       !memoryReportOption.getNumOccurrences())
     return asMainReturnCode(
         MlirOptMain(argc, argv, inputFilename, outputFilename, registry));
@@ -329,6 +350,8 @@ int dsOptMain(int argc, char **argv, DialectRegistry &registry) {
   llvm::InitLLVM initLLVM(argc, argv);
   if (printPlanOption)
     return printPlan(inputFilename, outputFilename);
+  if (checkCollectivesOption)
+    return checkPlanCollectives(inputFilename);
   if (!emitsPlan && !memoryReportOption.getNumOccurrences())
     return printImportedModel(inputFilename, outputFilename, registry);
   return compileToPlan(inputFilename, outputFilename, registry);
