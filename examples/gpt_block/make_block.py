@@ -29,12 +29,17 @@ def t(*dims, dtype="f32"):
 
 
 class Writer:
-    def __init__(self):
+    def __init__(self, shapes_only=False):
         self.params = []
         self.body = []
         self.seed = 0
+        self.shapes_only = shapes_only
 
     def param(self, name, ty, init):
+        if self.shapes_only:
+            # Shapes only: enough for ds-opt to plan memory and traffic, not to run.
+            self.params.append(f"ds.param @{name} : {ty}")
+            return
         if init == "normal":
             self.seed += 1
             init = f"#ds.init<normal, mean = 0.0, std = 0.02, seed = {self.seed}>"
@@ -114,14 +119,14 @@ def block(w, i, x_in, B, T, C, H):
     return p + "x2"
 
 
-def make_model(vocab, T, C, H, L, B):
+def make_model(vocab, T, C, H, L, B, shapes_only=False):
     if C % H:
         raise ValueError(f"width {C} is not a multiple of heads {H}")
     for name, v in [("vocab", vocab), ("context", T), ("width", C), ("heads", H), ("layers", L),
                     ("batch", B)]:
         if v < 1:
             raise ValueError(f"--{name} must be at least 1, got {v}")
-    w = Writer()
+    w = Writer(shapes_only)
     w.param("wte", t(vocab, C), "normal")
     w.param("wpe", t(T, C), "normal")
     act = t(B, T, C)
@@ -154,7 +159,7 @@ def make_model(vocab, T, C, H, L, B):
         f"// context {T}, width {C}, {H} heads, {L} layer{'s' if L > 1 else ''}, batch {B}.",
         f"// Regenerate: python3 examples/gpt_block/make_block.py --vocab {vocab} --context {T} "
         f"--width {C} --heads {H} "
-        f"--layers {L} --batch {B}",
+        f"--layers {L} --batch {B}" + (" --shapes-only" if shapes_only else ""),
         "",
     ]
     sig = (f"func.func @forward(%tokens: {tokens} {{ds.name = \"tokens\"}}, "
@@ -171,10 +176,13 @@ def main(argv=None):
     ap.add_argument("--heads", type=int, default=2)
     ap.add_argument("--layers", type=int, default=1)
     ap.add_argument("--batch", type=int, default=2)
+    ap.add_argument("--shapes-only", action="store_true",
+                    help="parameters without initializers: for planning, not running")
     ap.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
     args = ap.parse_args(argv)
     try:
-        text = make_model(args.vocab, args.context, args.width, args.heads, args.layers, args.batch)
+        text = make_model(args.vocab, args.context, args.width, args.heads, args.layers, args.batch,
+                          args.shapes_only)
     except ValueError as e:
         ap.error(str(e))
     if args.output == "-":

@@ -15,6 +15,7 @@
 
 #include "ds/Dialect/DS/IR/DSOps.h"
 #include "ds/Plan/PlanVersion.h"
+#include "ds/Target/CollectiveCheck.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -348,6 +349,11 @@ FailureOr<plan::Plan> PlanBuilder::build() {
     copy = program;
     copy.set_rank(static_cast<int32_t>(rank));
   }
+  // SPMD plans pass by construction; the check is for the passes that will give ranks
+  // different lists (pipeline stages, uneven shards), where a mismatch would hang the run.
+  if (llvm::Error error = ::ds::checkCollectiveOrder(planMessage))
+    return module.emitError("the per-rank programs would hang: ")
+           << llvm::toString(std::move(error));
   return std::move(planMessage);
 }
 

@@ -12,6 +12,8 @@
 #include "TrainingPipeline.h"
 
 #include "ds/Import/ONNXImporter.h"
+#include "ds/Target/CollectiveCheck.h"
+#include "ds/Target/MemoryReport.h"
 #include "ds/Target/PlanEmitter.h"
 #include "ds/Transforms/Passes.h"
 
@@ -23,6 +25,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -45,6 +48,21 @@ static llvm::cl::opt<std::string> configOption(
     llvm::cl::desc("DeepSpeed config (ds_config.json): compile the training step it "
                    "describes, for --ds-world-size data-parallel ranks"),
     llvm::cl::value_desc("file"), llvm::cl::init(""));
+
+static llvm::cl::opt<bool> checkCollectivesOption(
+    "ds-check-collectives",
+    llvm::cl::desc("Read the input as a plan file (.dsplan) and check that the members of "
+                   "every group issue the same collectives in the same order and sizes "
+                   "(the emitter checks every plan it writes)"),
+    llvm::cl::init(false));
+
+static llvm::cl::opt<std::string> memoryReportOption(
+    "ds-memory-report",
+    llvm::cl::desc("Print each rank's predicted memory (parameters, gradients, optimizer "
+                   "state, peak of transient buffers), the ZeRO paper's model-state figures "
+                   "and per-step communication; =json for JSON. Needs no -o and no "
+                   "parameter values"),
+    llvm::cl::value_desc("json"), llvm::cl::ValueOptional, llvm::cl::init(""));
 
 static constexpr llvm::StringLiteral kPlanExtension = ".dsplan";
 
@@ -201,8 +219,38 @@ static int printImportedModel(llvm::StringRef inputFilename,
   return 0;
 }
 
+/// `--ds-memory-report[=json]` of the compiled `module` (after releases), on stdout.
+static LogicalResult
+printMemoryReport(ModuleOp module, llvm::StringRef inputFilename,
+                  const std::optional<::ds::TrainingSetup> &training) {
+  llvm::StringRef format = memoryReportOption.getValue();
+  if (!format.empty() && format != "json" && format != "text") {
+    reportError("--ds-memory-report=" + format + ": expected json or text");
+    return failure();
+  }
+  ::ds::MemoryReportContext context;
+  context.model = inputFilename.str();
+  if (training) {
+    context.precision = training->training.precision();
+    context.optimizer = training->training.optimizer();
+    context.zeroStage = training->config.zero.stage;
+    context.gradientAccumulationSteps = training->training.gradient_accumulation_steps();
+  }
+  FailureOr<::ds::MemoryPlan> plan = ::ds::computeMemoryPlan(
+      module, worldSizeOption, context.gradientAccumulationSteps);
+  if (failed(plan))
+    return failure();
+  if (format == "json")
+    llvm::outs() << llvm::formatv("{0:2}", ::ds::getMemoryReportJSON(*plan, context)) << "\n";
+  else
+    ::ds::printMemoryReport(*plan, context, llvm::outs());
+  llvm::outs().flush();
+  return success();
+}
+
 /// `ds-opt IN [passes] -o OUT.dsplan`: parse, run the requested passes, insert
-/// releases, emit.
+/// releases, emit; with --ds-memory-report, report first (and emit only when the output is a
+/// plan).
 static int compileToPlan(llvm::StringRef inputFilename,
                          llvm::StringRef outputFilename,
                          DialectRegistry &registry) {
@@ -235,6 +283,12 @@ static int compileToPlan(llvm::StringRef inputFilename,
       })))
     return 1;
 
+  if (memoryReportOption.getNumOccurrences() &&
+      failed(printMemoryReport(*module, inputFilename, training)))
+    return 1;
+  if (!llvm::StringRef(outputFilename).ends_with(kPlanExtension))
+    return 0; // a report alone: nothing to emit, so parameters need no values
+
   FailureOr<::ds::plan::Plan> plan = ::ds::buildPlan(*module, worldSizeOption);
   if (failed(plan))
     return 1;
@@ -242,6 +296,18 @@ static int compileToPlan(llvm::StringRef inputFilename,
     *plan->mutable_training() = training->training;
   if (llvm::Error error = ::ds::writePlanFile(*plan, outputFilename))
     return reportError(llvm::toString(std::move(error)));
+  return 0;
+}
+
+/// `ds-opt --ds-check-collectives IN.dsplan`.
+static int checkPlanCollectives(llvm::StringRef inputFilename) {
+  llvm::Expected<::ds::plan::Plan> plan = ::ds::readPlanFile(inputFilename);
+  if (!plan)
+    return reportError(llvm::toString(plan.takeError()));
+  if (llvm::Error error = ::ds::checkCollectiveOrder(*plan))
+    return reportError(inputFilename + ": " + llvm::toString(std::move(error)));
+  llvm::outs() << inputFilename << ": the collectives of all " << plan->programs_size()
+               << " ranks match\n";
   return 0;
 }
 
@@ -275,14 +341,18 @@ int dsOptMain(int argc, char **argv, DialectRegistry &registry) {
         ": the world size must be at least 1");
   bool emitsPlan = llvm::StringRef(outputFilename).ends_with(kPlanExtension);
   bool importsONNX = ::ds::isONNXModelPath(inputFilename);
-  if (!printPlanOption && !emitsPlan && !importsONNX && configOption.empty())
+  if (!printPlanOption && !checkCollectivesOption && !emitsPlan && !importsONNX &&
+      configOption.empty() &&
+      !memoryReportOption.getNumOccurrences())
     return asMainReturnCode(
         MlirOptMain(argc, argv, inputFilename, outputFilename, registry));
 
   llvm::InitLLVM initLLVM(argc, argv);
   if (printPlanOption)
     return printPlan(inputFilename, outputFilename);
-  if (!emitsPlan)
+  if (checkCollectivesOption)
+    return checkPlanCollectives(inputFilename);
+  if (!emitsPlan && !memoryReportOption.getNumOccurrences())
     return printImportedModel(inputFilename, outputFilename, registry);
   return compileToPlan(inputFilename, outputFilename, registry);
 }
