@@ -1,8 +1,9 @@
 //===- MemoryPlan.cpp - per-rank memory and traffic of a compiled step ----===//
 //
 // The runtime's allocator, as this analysis models it (lib/Runtime/exec/Executor.cpp):
-//  - parameters (weights and the state training adds), constants (buffers with initial data)
-//    and every function's inputs are allocated once, before the first step, and never freed;
+//  - parameters (weights and the state training adds), constants (buffers with initial data,
+//    except splats) and every function's inputs are allocated once, before the first step, and
+//    never freed; a splat constant is filled at its instruction and freed at its release;
 //  - ds.load_param results are the parameter's own buffer: no bytes;
 //  - every other op result gets a buffer of exactly its tensor's bytes when the op writes it,
 //    freed at its ds.release (a `free` instruction);
@@ -81,6 +82,13 @@ int64_t getGroupSize(Operation *op, int64_t worldSize) {
   return mesh.getAxisSize(axis.getValue()).value_or(worldSize);
 }
 
+/// Whether the emitter writes `constant` as one element that fills its buffer when its
+/// instruction runs (plan.proto, Buffer.splat).
+bool isSplatConstant(ConstantOp constant) {
+  auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
+  return dense && dense.isSplat() && dense.getNumElements() > 1;
+}
+
 /// Walks one function in program order: what it allocates, keeps and sends.
 void analyseFunction(func::FuncOp func, int64_t worldSize, MemoryPlan &plan,
                      FunctionMemory &memory) {
@@ -91,7 +99,9 @@ void analyseFunction(func::FuncOp func, int64_t worldSize, MemoryPlan &plan,
   // Buffers of their own: op results other than parameter loads and constants.
   auto isTransient = [](Value value) {
     Operation *def = value.getDefiningOp();
-    return def && !isa<LoadParamOp, ConstantOp>(def);
+    if (auto constant = dyn_cast_or_null<ConstantOp>(def))
+      return isSplatConstant(constant);
+    return def && !isa<LoadParamOp>(def);
   };
   llvm::DenseSet<Value> released;
   for (Operation &op : body)
@@ -101,8 +111,12 @@ void analyseFunction(func::FuncOp func, int64_t worldSize, MemoryPlan &plan,
   int64_t live = 0;
   for (Operation &op : body) {
     if (auto constant = dyn_cast<ConstantOp>(op)) {
-      plan.constantBytes += getTensorBytes(constant.getType());
-      continue;
+      // A splat is made at its instruction and freed at its release like any value (the
+      // emitter stores one element); other constants stay resident from start-up.
+      if (!isSplatConstant(constant)) {
+        plan.constantBytes += getTensorBytes(constant.getType());
+        continue;
+      }
     }
     if (auto release = dyn_cast<ReleaseOp>(op)) {
       if (isTransient(release.getValue()))

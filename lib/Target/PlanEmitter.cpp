@@ -240,12 +240,17 @@ LogicalResult PlanBuilder::addInstructions(Block &body,
       // where the value is first needed: a runtime may keep constants resident
       // from load time, or (re)fill the buffer from initial_data here, after a
       // free of an earlier step handed the storage to other values.
-      FailureOr<std::string> bytes =
-          ::ds::getTensorBytes(constant.getValue(), op.getLoc());
+      plan::Buffer &buffer = *planMessage.mutable_buffers(instruction.results(0));
+      auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
+      bool splat = dense && dense.isSplat() && dense.getNumElements() > 1;
+      FailureOr<std::string> bytes = ::ds::getTensorBytes(
+          splat ? dense.resizeSplat(RankedTensorType::get({}, dense.getElementType()))
+                : constant.getValue(),
+          op.getLoc());
       if (failed(bytes))
         return failure();
-      planMessage.mutable_buffers(instruction.results(0))
-          ->set_initial_data(std::move(*bytes));
+      buffer.set_initial_data(std::move(*bytes));
+      buffer.set_splat(splat);
     } else if (failed(::ds::addInherentAttrs(&op, instruction))) {
       return failure();
     }

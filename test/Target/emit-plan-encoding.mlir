@@ -2,7 +2,8 @@
 // emit-plan.mlir's end-to-end MLP.
 // RUN: rm -rf %t && split-file %s %t
 
-// Constants and parameter values: raw little-endian bytes, splats expanded, i1 one byte each.
+// Constants and parameter values: raw little-endian bytes, i1 one byte each; a splat constant
+// is one element with `splat: true` (the runtime fills it), a splat parameter value is expanded.
 // RUN: ds-opt %t/data.mlir -o %t/data.dsplan
 // RUN: ds-opt --ds-print-plan %t/data.dsplan | FileCheck %s --check-prefix=DATA
 // Without a ds.mesh the plan gets a data-parallel mesh over the world.
@@ -19,7 +20,8 @@
 // DATA:        dtype: BOOL
 // DATA-NEXT:   shape: 3
 // DATA-NEXT:   name: "%2"
-// DATA-NEXT:   initial_data: "\001\001\001"
+// DATA-NEXT:   initial_data: "\001"
+// DATA-NEXT:   splat: true
 // DATA:        dtype: F16
 // DATA-NEXT:   shape: 2
 // DATA-NEXT:   name: "%3"

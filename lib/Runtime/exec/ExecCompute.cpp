@@ -351,15 +351,29 @@ Status sgdUpdate(InstructionContext &c) {
   return cpu::sgdUpdate(c.in(0), c.in(1), c.in(2), s.lr, s.step, s.gradScale, config, p, buf);
 }
 
-// Constants are filled when the executor starts and parameter loads alias the parameter, so
-// neither does any work at run time.
+// Parameter loads alias the parameter: no work at run time.
 Status nothing(InstructionContext &) { return Status::ok(); }
+
+// A constant is filled when the executor starts, except a splat, which is filled here each time
+// the function runs (its buffer is freed in between).
+Status constant(InstructionContext &c) {
+  const plan::Buffer &buffer = c.executor.plan().buffers(c.inst.results(0));
+  if (!buffer.splat())
+    return Status::ok();
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  const std::string &element = buffer.initial_data();
+  int64_t n = numElements(out.shape);
+  char *data = static_cast<char *>(out.data);
+  for (int64_t i = 0; i < n; ++i)
+    std::memcpy(data + i * element.size(), element.data(), element.size());
+  return Status::ok();
+}
 
 } // namespace
 
 const std::map<std::string, ComputeFn> &computeTable() {
   static const std::map<std::string, ComputeFn> table = {
-      {"constant", nothing},
+      {"constant", constant},
       {"load_param", nothing},
       {"store_param", copyBytes},
       {"reshape", copyBytes},

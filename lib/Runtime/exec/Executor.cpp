@@ -97,7 +97,14 @@ Status Executor::initialize() {
     s.dtype = *dtype;
     s.shape.assign(b.shape().begin(), b.shape().end());
     s.bytes = numElements(s.shape) * dtypeSize(s.dtype);
-    if (!b.initial_data().empty()) {
+    if (b.splat()) {
+      // Filled by its constant instruction, freed at its free.
+      if (static_cast<int64_t>(b.initial_data().size()) != dtypeSize(s.dtype))
+        return Status::error("splat constant " + b.name() + " has " +
+                             std::to_string(b.initial_data().size()) +
+                             " bytes of data, expected one element of " +
+                             std::to_string(dtypeSize(s.dtype)));
+    } else if (!b.initial_data().empty()) {
       if (static_cast<int64_t>(b.initial_data().size()) != s.bytes)
         return Status::error("constant " + b.name() + " has " + std::to_string(b.initial_data().size()) +
                              " bytes of data, expected " + std::to_string(s.bytes));
