@@ -23,9 +23,10 @@ llvm::Error notYet(const config::DSConfig &config, const llvm::Twine &what) {
 /// The parts of a valid DeepSpeed config that ds cannot honour yet.
 llvm::Error checkImplemented(const config::DSConfig &config) {
   const config::ZeroConfig &zero = config.zero;
-  if (zero.stage != 0)
+  // Stages 1 and 2 are ds-zero; stage 3 (parameter partitioning) is not built yet.
+  if (zero.stage > 2)
     return notYet(config, "'zero_optimization.stage' " + llvm::Twine(zero.stage) +
-                              " (ZeRO partitioning)");
+                              " (ZeRO parameter partitioning)");
   if (zero.offloadOptimizer && zero.offloadOptimizer->device != config::OffloadConfig::Device::None)
     return notYet(config, "'zero_optimization.offload_optimizer'");
   if (zero.offloadParam && zero.offloadParam->device != config::OffloadConfig::Device::None)
@@ -106,9 +107,20 @@ void addTrainingPasses(OpPassManager &pm, const TrainingSetup &setup) {
   options.microBatches =
       setup.training.gradient_accumulation_steps() * setup.training.data_parallel_size();
   options.precision = setup.training.precision();
+  int64_t zeroStage = setup.config.zero.stage;
+  // ZeRO shards over the dp axis even on one rank, so the plan is the same program at any size.
+  options.declareMesh = zeroStage > 0;
   pm.addPass(mlir::ds::createBuildTraining(options));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  if (zeroStage > 0) {
+    mlir::ds::ZeroPartitionOptions zero;
+    zero.stage = zeroStage;
+    zero.reduceBucketSize = setup.config.zero.reduceBucketSize;
+    pm.addPass(mlir::ds::createZeroPartition(zero));
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
 }
 
 } // namespace ds

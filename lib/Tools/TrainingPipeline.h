@@ -31,7 +31,8 @@ llvm::Expected<TrainingSetup> loadTrainingSetup(llvm::StringRef configPath, int6
 /// its shapes fixed), naming both numbers when not.
 mlir::LogicalResult checkMicroBatch(mlir::ModuleOp module, const TrainingSetup &setup);
 
-/// ds-build-training with the config's optimizer, precision and batch, then clean-up.
+/// ds-build-training with the config's optimizer, precision and batch, then clean-up; with
+/// zero_optimization.stage 1 or 2, ds-zero (and clean-up again) shards the step over dp.
 void addTrainingPasses(mlir::OpPassManager &pm, const TrainingSetup &setup);
 
 } // namespace ds

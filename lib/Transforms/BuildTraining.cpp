@@ -219,7 +219,7 @@ void BuildTrainingPass::buildReduceGradients(OpBuilder &builder, ArrayRef<Traine
   for (TrainedParam param : params) {
     auto type = param.gradient.getTensorType();
     Value grad = builder.create<LoadParamOp>(loc, type, param.gradient.getSymName());
-    if (!mesh.empty()) {
+    if (dpSize > 1) {
       grad = builder.create<AllReduceOp>(loc, type, ReduceKind::Sum, grad, mesh, "dp");
       builder.create<StoreParamOp>(loc, grad, param.gradient.getSymName());
     }
@@ -321,7 +321,7 @@ void BuildTrainingPass::runOnOperation() {
     params.push_back(param);
   }
   std::string mesh;
-  if (dpSize > 1) {
+  if (dpSize > 1 || declareMesh) {
     mesh = "dp_mesh";
     builder.create<MeshOp>(module.getLoc(), builder.getStringAttr(mesh),
                            builder.getStrArrayAttr({"dp"}),

@@ -168,6 +168,25 @@
 // STREAMS-NOT:  waits
 // STREAMS:      rank: 1
 
+// A shard_slice is local: it runs on the compute stream with its mesh axis and dim, and the
+// runtime picks the rank's piece.
+// RUN: ds-opt %t/shard.mlir --ds-world-size=2 -o %t/shard.dsplan
+// RUN: ds-opt --ds-print-plan %t/shard.dsplan | FileCheck %s --check-prefix=SHARD
+// SHARD:        op: "shard_slice"
+// SHARD-NEXT:   operands: 0
+// SHARD-NEXT:   results: 1
+// SHARD:          key: "axis"
+// SHARD-NEXT:     value {
+// SHARD-NEXT:       s: "dp"
+// SHARD:          key: "dim"
+// SHARD-NEXT:     value {
+// SHARD-NEXT:       i: 0
+// SHARD:          key: "mesh"
+// SHARD-NEXT:     value {
+// SHARD-NEXT:       s: "mesh"
+// SHARD-NOT:    stream: COMM
+// SHARD:        rank: 1
+
 //--- data.mlir
 ds.param frozen @half : tensor<2xbf16> = dense<[1.0, -2.0]>
 ds.param @ids : tensor<3xi64> = dense<7>
@@ -227,4 +246,11 @@ func.func @train_step(%x: tensor<4xf32>) -> tensor<4xf32> {
   ds.store_param %new, @w : tensor<4xf32>
   %y = ds.mul %x, %x : tensor<4xf32>
   return %y : tensor<4xf32>
+}
+
+//--- shard.mlir
+ds.mesh @mesh(dp = 2)
+func.func @forward(%x: tensor<6xf32>) -> tensor<3xf32> {
+  %s = ds.shard_slice %x on @mesh["dp"] dim = 0 : tensor<6xf32> -> tensor<3xf32>
+  return %s : tensor<3xf32>
 }

@@ -122,6 +122,37 @@ def BuildTraining : Pass<"ds-build-training", "mlir::ModuleOp"> {
            "data-parallel ranks; above 1 the gradients are all-reduced over the dp axis">,
     Option<"precision", "precision", "std::string", /*default=*/"\"fp32\"",
            "compute type: fp32, bf16 or fp16">,
+    Option<"declareMesh", "dp-mesh", "bool", /*default=*/"false",
+           "declare @dp_mesh even for dp-size 1, for passes that shard over it (ds-zero)">,
+  ];
+  let dependentDialects = ["::mlir::ds::DSDialect", "::mlir::func::FuncDialect"];
+}
+
+def ZeroPartition : Pass<"ds-zero", "mlir::ModuleOp"> {
+  let summary = "ZeRO stages 1 and 2: shard optimizer state (and gradients) over the dp axis";
+  let description = [{
+    Runs on the functions ds-build-training makes. Each trainable parameter's optimizer state
+    becomes this rank's flat shard of S = ceil(numel / N) elements of the parameter flattened
+    and zero-padded to N * S (N the size of the mesh axis; `ds.shard` on the param says so).
+    - Stage 1: `@reduce_gradients` reduce-scatters each padded gradient accumulator into a shard
+      accumulator `@p.grad_shard`; the norm is the all-reduce of the shards' sums of squares.
+    - Stage 2: `@micro_step` reduce-scatters each gradient where the backward pass finishes it,
+      several gradients per bucket of at most `reduce-bucket-size` padded elements, and
+      accumulates into `@p.grad`, which is now the shard; `@reduce_gradients` only computes
+      the norm.
+    - Both: `@apply_update` takes this rank's slice of each parameter (`ds.shard_slice`, no
+      communication), updates it with the shards of gradient and state, and all-gathers the
+      whole parameter back.
+  }];
+  let options = [
+    Option<"stage", "stage", "int64_t", /*default=*/"1", "ZeRO stage: 1 or 2">,
+    Option<"reduceBucketSize", "reduce-bucket-size", "int64_t", /*default=*/"500000000",
+           "stage 2: most elements one gradient reduce_scatter carries (a larger gradient "
+           "gets its own)">,
+    Option<"meshName", "mesh", "std::string", /*default=*/"\"dp_mesh\"",
+           "the mesh to shard over">,
+    Option<"axisName", "axis", "std::string", /*default=*/"\"dp\"",
+           "the data-parallel axis of that mesh">,
   ];
   let dependentDialects = ["::mlir::ds::DSDialect", "::mlir::func::FuncDialect"];
 }

@@ -183,6 +183,29 @@ Status slice(InstructionContext &c) {
   return cpu::slice(c.in(0), starts, ends, steps, out);
 }
 
+// This rank's piece along `dim`: its coordinate on the mesh axis picks the slice, so it is a
+// local copy (the piece a reduce_scatter on that axis would leave here), no communication.
+Status shardSlice(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(axis, c.s("axis"));
+  DS_ASSIGN_OR_RETURN(dimAttr, c.i("dim"));
+  Communicator *group = c.executor.group(axis);
+  if (!group)
+    return c.error("the mesh has no axis '" + axis + "'");
+  TensorView in = c.in(0);
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  DS_ASSIGN_OR_RETURN(dim, normalizeAxis(dimAttr, in.rank(), "shard_slice dim"));
+  int64_t piece = out.shape[dim];
+  if (piece * group->size() != in.shape[dim])
+    return c.error("dimension " + std::to_string(dim) + " of size " +
+                   std::to_string(in.shape[dim]) + " is not " + std::to_string(group->size()) +
+                   " pieces of " + std::to_string(piece));
+  std::vector<int64_t> starts(in.rank(), 0), ends(in.shape.begin(), in.shape.end()),
+      steps(in.rank(), 1);
+  starts[dim] = group->rank() * piece;
+  ends[dim] = starts[dim] + piece;
+  return cpu::slice(in, starts, ends, steps, out);
+}
+
 Status concat(InstructionContext &c) {
   DS_ASSIGN_OR_RETURN(axis, c.i("axis"));
   std::vector<TensorView> inputs;
@@ -414,6 +437,7 @@ const std::map<std::string, ComputeFn> &computeTable() {
       {"transpose", transpose},
       {"expand", expand},
       {"slice", slice},
+      {"shard_slice", shardSlice},
       {"concat", concat},
       {"split", split},
       {"gather", gather},

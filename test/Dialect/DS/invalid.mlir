@@ -336,6 +336,33 @@ func.func @reduce_scatter_uneven(%x: tensor<6xf32>) {
 
 // -----
 
+ds.mesh @mesh(dp = 4)
+func.func @shard_slice_uneven(%x: tensor<6xf32>) {
+  // expected-error @+1 {{dimension 0 of size 6 does not divide evenly over 4 ranks}}
+  %0 = ds.shard_slice %x on @mesh["dp"] dim = 0 : tensor<6xf32> -> tensor<1xf32>
+  return
+}
+
+// -----
+
+ds.mesh @mesh(dp = 2)
+func.func @shard_slice_wrong_result(%x: tensor<4x6xf32>) {
+  // expected-error @+1 {{result shape [4, 2] should be [4, 3] for a group of 2 ranks}}
+  %0 = ds.shard_slice %x on @mesh["dp"] dim = 1 : tensor<4x6xf32> -> tensor<4x2xf32>
+  return
+}
+
+// -----
+
+ds.mesh @mesh(dp = 2)
+func.func @shard_slice_unknown_axis(%x: tensor<4xf32>) {
+  // expected-error @+1 {{mesh @mesh has no axis 'tp' (its axes: dp)}}
+  %0 = ds.shard_slice %x on @mesh["tp"] dim = 0 : tensor<4xf32> -> tensor<2xf32>
+  return
+}
+
+// -----
+
 ds.mesh @mesh(ep = 2)
 func.func @all_to_all_wrong_result(%x: tensor<4x8xf32>) {
   // expected-error @+1 {{result type 'tensor<4x8xf32>' should have shape [2, 16] and element type 'f32'}}

@@ -145,6 +145,8 @@ func.func @collectives(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %0 = ds.all_gather %x on @mesh["dp"] dim = 0 : tensor<4x8xf32> -> tensor<8x8xf32>
   // CHECK: ds.reduce_scatter sum %{{.*}} on @mesh["dp"] dim = 0 : tensor<8x8xf32> -> tensor<4x8xf32>
   %1 = ds.reduce_scatter sum %0 on @mesh["dp"] dim = 0 : tensor<8x8xf32> -> tensor<4x8xf32>
+  // CHECK: ds.shard_slice %{{.*}} on @mesh["dp"] dim = 1 : tensor<4x8xf32> -> tensor<4x4xf32>
+  %shard = ds.shard_slice %1 on @mesh["dp"] dim = 1 : tensor<4x8xf32> -> tensor<4x4xf32>
   // CHECK: ds.all_reduce avg %{{.*}} on @mesh["tp"] : tensor<4x8xf32>
   %2 = ds.all_reduce avg %1 on @mesh["tp"] : tensor<4x8xf32>
   // CHECK: ds.all_reduce max %{{.*}} on @mesh["tp"] : tensor<4x8xf32>

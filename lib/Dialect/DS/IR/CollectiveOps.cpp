@@ -164,3 +164,18 @@ LogicalResult RecvOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
     return failure();
   return checkShift(*this, getShift(), *n);
 }
+
+LogicalResult
+ShardSliceOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  // The same shape rule as reduce_scatter: it leaves each member the same piece.
+  FailureOr<int64_t> n =
+      lookupGroupSize(*this, symbolTable, getMeshAttr(), getAxis());
+  if (failed(n))
+    return failure();
+  auto in = cast<RankedTensorType>(getInput().getType());
+  FailureOr<int64_t> dim = checkDim(*this, "dim", getDim(), in);
+  if (failed(dim))
+    return failure();
+  return checkScaledDim(*this, in, cast<RankedTensorType>(getType()), *dim, 1,
+                        *n);
+}

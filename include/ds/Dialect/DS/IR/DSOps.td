@@ -623,6 +623,27 @@ def DS_BroadcastOp : DS_CollectiveOp<"broadcast", [AllTypesMatch<["input", "resu
   }];
 }
 
+// Not a collective: each rank keeps its own piece of a tensor it already holds, so nothing moves
+// and it may be Pure (CSE of two identical slices on one rank is fine). It still names the mesh,
+// because the piece depends on the rank's coordinate along the axis.
+def DS_ShardSliceOp : DS_Op<"shard_slice", [
+    Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "this rank's 1/n slice along `dim`, n the group size of the mesh axis";
+  let description = [{
+    The member at index i along the axis gets `input[..., i*k : (i+1)*k, ...]` along `dim`,
+    k = size / n: the piece a `reduce_scatter` along the same axis and dim would leave it, with
+    no communication. ZeRO takes each rank's shard of a replicated parameter this way.
+    ```mlir
+    %shard = ds.shard_slice %flat on @mesh["dp"] dim = 0 : tensor<20xf32> -> tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins DS_Tensor:$input, FlatSymbolRefAttr:$mesh, StrAttr:$axis, I64Attr:$dim);
+  let results = (outs DS_Tensor:$result);
+  let assemblyFormat = [{
+    $input `on` $mesh `[` $axis `]` `dim` `=` $dim attr-dict `:` type($input) `->` type($result)
+  }];
+}
+
 // Point-to-point transfers are SPMD like everything else: every member of the group sends to
 // the member `shift` places after it along the axis (cyclically) and receives from the one
 // `shift` places before it, so a send and a recv with the same shift and tag pair up.

@@ -1,0 +1,423 @@
+//===- ZeroPartition.cpp - ZeRO stages 1 and 2 on the training step -------===//
+//
+// Rewrites the four functions of ds-build-training so each data-parallel rank keeps and updates
+// only its shard of the optimizer state (stage 1) and of the gradients (stage 2); see the pass
+// description. The runtime's training loop is unchanged: only what the functions do differs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ZeroUtils.h"
+
+#include "ds/Dialect/DS/IR/DSOps.h"
+#include "ds/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/MapVector.h"
+
+namespace mlir::ds {
+#define GEN_PASS_DEF_ZEROPARTITION
+#include "ds/Transforms/Passes.h.inc"
+} // namespace mlir::ds
+
+using namespace mlir;
+using namespace mlir::ds;
+
+namespace {
+
+RankedTensorType scalarF32(MLIRContext *context) {
+  return RankedTensorType::get({}, Float32Type::get(context));
+}
+
+/// A trainable parameter and the state ZeRO shards for it.
+struct ShardedParam {
+  ParamOp weight;
+  ParamOp accumulator; // where micro_step accumulates: whole (stage 1) or the shard (stage 2)
+  ParamOp gradShard;   // the reduced gradient shard apply_update reads
+  SmallVector<ParamOp> state;
+  ShardLayout layout;
+};
+
+/// A gradient value in micro_step, finished by the backward pass, that stage 2 reduce-scatters.
+struct FinishedGradient {
+  ShardedParam *param;
+  Value gradient;
+};
+
+struct ZeroPartitionPass : public ds::impl::ZeroPartitionBase<ZeroPartitionPass> {
+  using ZeroPartitionBase::ZeroPartitionBase;
+
+  void runOnOperation() override;
+
+private:
+  LogicalResult collectParams(int64_t groupSize);
+  LogicalResult shardParams(OpBuilder &builder);
+  LogicalResult partitionMicroStep(func::FuncOp micro);
+  void buildBucket(OpBuilder &builder, Location loc, ArrayRef<FinishedGradient> bucket);
+  void rebuildReduceGradients(func::FuncOp func);
+  LogicalResult rewriteApplyUpdate(func::FuncOp func);
+  void rebuildZeroGradients(func::FuncOp func);
+
+  ParamOp addShardParam(OpBuilder &builder, ParamOp like, StringRef suffix,
+                        const ShardLayout &layout);
+  Value reduceScatter(OpBuilder &builder, Location loc, Value input, RankedTensorType type);
+
+  SmallVector<ShardedParam> params;
+  llvm::StringMap<ShardedParam *> byWeight;
+};
+
+/// Removes every op of `func`'s body, leaving an empty entry block to rebuild into.
+Block &clearBody(func::FuncOp func) {
+  Block &body = func.getBody().front();
+  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))
+    op.erase();
+  return body;
+}
+
+LogicalResult ZeroPartitionPass::collectParams(int64_t groupSize) {
+  ModuleOp module = getOperation();
+  // Weights own gradients and state through ds.owner, as ds-build-training declares them.
+  llvm::MapVector<StringRef, ShardedParam> found;
+  for (auto param : module.getOps<ParamOp>()) {
+    auto role = param->getAttrOfType<StringAttr>("ds.role");
+    auto owner = param->getAttrOfType<StringAttr>("ds.owner");
+    if (!role || !owner)
+      continue;
+    if (param->hasAttr("ds.shard"))
+      return param.emitError("ds-zero: @") << param.getSymName() << " is already a shard";
+    auto weight = module.lookupSymbol<ParamOp>(owner.getValue());
+    if (!weight)
+      return param.emitError("ds-zero: ds.owner of @")
+             << param.getSymName() << " names no ds.param @" << owner.getValue();
+    ShardedParam &entry = found[weight.getSymName()];
+    entry.weight = weight;
+    if (role.getValue() == "gradient") {
+      entry.accumulator = param;
+    } else if (role.getValue() == "optimizer_state") {
+      if (param.getInitialValue() || !param.getInitializer() ||
+          param.getInitializer()->getDistribution() != InitDistribution::Zeros)
+        return param.emitError("ds-zero: optimizer state @")
+               << param.getSymName() << " must start as zeros to be sharded";
+      entry.state.push_back(param);
+    }
+  }
+  for (auto &[name, entry] : found) {
+    if (!entry.accumulator)
+      return entry.weight.emitError("ds-zero: @") << name << " has optimizer state but no gradient";
+    entry.layout = computeShardLayout(entry.weight.getTensorType(), groupSize);
+    params.push_back(entry);
+  }
+  if (params.empty())
+    return module.emitError("ds-zero: no gradient accumulators (ds.role = \"gradient\"); run "
+                            "ds-build-training first");
+  for (ShardedParam &param : params)
+    byWeight[param.weight.getSymName()] = &param;
+  return success();
+}
+
+ParamOp ZeroPartitionPass::addShardParam(OpBuilder &builder, ParamOp like, StringRef suffix,
+                                         const ShardLayout &layout) {
+  auto zeros = InitializerAttr::get(&getContext(), InitDistribution::Zeros, APFloat(0.0),
+                                    APFloat(0.0), /*seed=*/0);
+  builder.setInsertionPointAfter(like);
+  auto param = builder.create<ParamOp>(like.getLoc(),
+                                       builder.getStringAttr(like.getSymName() + suffix),
+                                       TypeAttr::get(like.getTensorType()), nullptr, zeros,
+                                       nullptr);
+  for (StringRef name : {"ds.role", "ds.owner"})
+    param->setAttr(name, like->getAttr(name));
+  makeShardParam(param, layout, meshName, axisName);
+  return param;
+}
+
+LogicalResult ZeroPartitionPass::shardParams(OpBuilder &builder) {
+  for (ShardedParam &param : params) {
+    for (ParamOp state : param.state)
+      makeShardParam(state, param.layout, meshName, axisName);
+    if (stage == 1) {
+      // The whole accumulator stays: each rank accumulates its own micro-batches into it, and
+      // reduce_gradients scatters the sum.
+      param.gradShard = addShardParam(builder, param.accumulator, "_shard", param.layout);
+    } else {
+      makeShardParam(param.accumulator, param.layout, meshName, axisName);
+      param.gradShard = param.accumulator;
+    }
+  }
+  return success();
+}
+
+Value ZeroPartitionPass::reduceScatter(OpBuilder &builder, Location loc, Value input,
+                                       RankedTensorType type) {
+  return builder.create<ReduceScatterOp>(loc, type, ReduceKind::Sum, input, meshName, axisName,
+                                         /*dim=*/0);
+}
+
+/// Stage 2: micro_step's `acc = load @p.grad; store acc + g, @p.grad` becomes a reduce_scatter
+/// of g (with others in its bucket) right where g is final, added into the shard.
+LogicalResult ZeroPartitionPass::partitionMicroStep(func::FuncOp micro) {
+  Block &body = micro.getBody().front();
+  SmallVector<FinishedGradient> finished;
+  for (ShardedParam &param : params) {
+    StringRef accumulator = param.accumulator.getSymName();
+    SmallVector<StoreParamOp> stores;
+    micro.walk([&](StoreParamOp store) {
+      if (store.getParam() == accumulator)
+        stores.push_back(store);
+    });
+    if (stores.empty())
+      continue; // the forward does not read this weight
+    auto add = stores.size() == 1 ? stores[0].getValue().getDefiningOp<AddOp>() : AddOp();
+    LoadParamOp load;
+    Value gradient;
+    if (add) {
+      for (unsigned i = 0; i < 2; ++i) {
+        auto candidate = add->getOperand(i).getDefiningOp<LoadParamOp>();
+        if (candidate && candidate.getParam() == accumulator) {
+          load = candidate;
+          gradient = add->getOperand(1 - i);
+        }
+      }
+    }
+    if (!load || !add->hasOneUse() || !load->hasOneUse() ||
+        gradient.getType() != param.weight.getTensorType())
+      return micro.emitError("ds-zero: @micro_step must accumulate @")
+             << accumulator << " once, as load + add of a gradient of @"
+             << param.weight.getSymName() << "'s type + store";
+    stores[0].erase();
+    add.erase();
+    load.erase();
+    finished.push_back({&param, gradient});
+  }
+
+  // Program order of the ops that finish each gradient: buckets fill in the order the backward
+  // pass produces gradients, so each reduce_scatter can start while backward goes on.
+  DenseMap<Operation *, unsigned> position;
+  for (auto [index, op] : llvm::enumerate(body))
+    position[&op] = index + 1;
+  auto positionOf = [&](Value value) {
+    Operation *def = value.getDefiningOp();
+    return def ? position.lookup(def) : 0u;
+  };
+  llvm::stable_sort(finished, [&](const FinishedGradient &a, const FinishedGradient &b) {
+    return positionOf(a.gradient) < positionOf(b.gradient);
+  });
+
+  OpBuilder builder(&getContext());
+  SmallVector<FinishedGradient> bucket;
+  int64_t bucketElements = 0;
+  auto flush = [&] {
+    if (bucket.empty())
+      return;
+    Value last = bucket.back().gradient;
+    if (Operation *def = last.getDefiningOp())
+      builder.setInsertionPointAfter(def);
+    else
+      builder.setInsertionPointToStart(&body);
+    buildBucket(builder, micro.getLoc(), bucket);
+    bucket.clear();
+    bucketElements = 0;
+  };
+  for (const FinishedGradient &gradient : finished) {
+    int64_t elements = gradient.param->layout.getPaddedSize();
+    if (!bucket.empty() && bucketElements + elements > reduceBucketSize)
+      flush();
+    bucket.push_back(gradient);
+    bucketElements += elements;
+  }
+  flush();
+  return success();
+}
+
+/// One reduce_scatter for the bucket. Each gradient is padded and viewed as [N, S_p]; side by
+/// side they make [N, sum S_p], whose row i is member i's shard of every gradient in the bucket,
+/// so the scattered row splits into shards aligned with the optimizer state's.
+void ZeroPartitionPass::buildBucket(OpBuilder &builder, Location loc,
+                                    ArrayRef<FinishedGradient> bucket) {
+  Type f32 = builder.getF32Type();
+  SmallVector<Value> pieces;
+  if (bucket.size() == 1) {
+    const ShardLayout &layout = bucket[0].param->layout;
+    Value padded = buildPaddedFlat(builder, loc, bucket[0].gradient, layout);
+    pieces.push_back(
+        reduceScatter(builder, loc, padded, RankedTensorType::get({layout.shardSize}, f32)));
+  } else {
+    int64_t groupSize = bucket[0].param->layout.groupSize;
+    SmallVector<Value> rows;
+    SmallVector<Type> shardTypes;
+    int64_t width = 0;
+    for (const FinishedGradient &gradient : bucket) {
+      const ShardLayout &layout = gradient.param->layout;
+      Value padded = buildPaddedFlat(builder, loc, gradient.gradient, layout);
+      rows.push_back(builder.create<ReshapeOp>(
+          loc, RankedTensorType::get({groupSize, layout.shardSize}, f32), padded));
+      shardTypes.push_back(RankedTensorType::get({layout.shardSize}, f32));
+      width += layout.shardSize;
+    }
+    Value side = builder.create<ConcatOp>(
+        loc, RankedTensorType::get({groupSize, width}, f32), rows, /*axis=*/1);
+    Value mine = reduceScatter(builder, loc, side, RankedTensorType::get({1, width}, f32));
+    Value flat = builder.create<ReshapeOp>(loc, RankedTensorType::get({width}, f32), mine);
+    auto split = builder.create<SplitOp>(loc, shardTypes, flat, /*axis=*/0);
+    llvm::append_range(pieces, split.getResults());
+  }
+  for (auto [gradient, piece] : llvm::zip(bucket, pieces)) {
+    ParamOp shard = gradient.param->gradShard;
+    Value accumulated = builder.create<LoadParamOp>(loc, shard.getTensorType(), shard.getSymName());
+    Value sum = builder.create<AddOp>(loc, shard.getTensorType(), accumulated, piece);
+    builder.create<StoreParamOp>(loc, sum, shard.getSymName());
+  }
+}
+
+/// Stage 1 scatters each whole accumulator here; both stages then sum the squares of this rank's
+/// shards and all-reduce that scalar (padding adds zeros).
+void ZeroPartitionPass::rebuildReduceGradients(func::FuncOp func) {
+  MLIRContext *context = &getContext();
+  Location loc = func.getLoc();
+  OpBuilder builder = OpBuilder::atBlockEnd(&clearBody(func));
+  Value sumOfSquares;
+  for (ShardedParam &param : params) {
+    auto shardType = param.gradShard.getTensorType();
+    Value shard;
+    if (stage == 1) {
+      auto type = param.accumulator.getTensorType();
+      Value whole = builder.create<LoadParamOp>(loc, type, param.accumulator.getSymName());
+      shard = reduceScatter(builder, loc, buildPaddedFlat(builder, loc, whole, param.layout),
+                            shardType);
+      builder.create<StoreParamOp>(loc, shard, param.gradShard.getSymName());
+    } else {
+      shard = builder.create<LoadParamOp>(loc, shardType, param.gradShard.getSymName());
+    }
+    Value squares = builder.create<MulOp>(loc, shardType, shard, shard);
+    Value sum = builder.create<ReduceSumOp>(loc, scalarF32(context), squares,
+                                            ArrayRef<int64_t>{0}, false);
+    sumOfSquares = sumOfSquares
+                       ? builder.create<AddOp>(loc, scalarF32(context), sumOfSquares, sum)
+                       : sum;
+  }
+  Value total = builder.create<AllReduceOp>(loc, scalarF32(context), ReduceKind::Sum,
+                                            sumOfSquares, meshName, axisName);
+  builder.create<func::ReturnOp>(loc, total);
+}
+
+/// Each fused update runs on this rank's shards; the updated weight shard is all-gathered back
+/// into the whole weight every rank's forward reads.
+LogicalResult ZeroPartitionPass::rewriteApplyUpdate(func::FuncOp func) {
+  SmallVector<Operation *> updates;
+  func.walk([&](Operation *op) {
+    if (isa<AdamUpdateOp, SGDUpdateOp>(op))
+      updates.push_back(op);
+  });
+  for (Operation *update : updates) {
+    auto weightLoad = update->getOperand(0).getDefiningOp<LoadParamOp>();
+    ShardedParam *param = weightLoad ? byWeight.lookup(weightLoad.getParam()) : nullptr;
+    unsigned numState = update->getNumResults() - 1;
+    if (!param || param->state.size() != numState)
+      return update->emitError("ds-zero: expected the update of a trained parameter, loaded "
+                               "with ds.load_param, with its ")
+             << numState << " optimizer state tensors";
+    Location loc = update->getLoc();
+    OpBuilder builder(update);
+    auto shardType = param->gradShard.getTensorType();
+    Value weightShard = builder.create<ShardSliceOp>(
+        loc, shardType, buildPaddedFlat(builder, loc, weightLoad, param->layout), meshName,
+        axisName, /*dim=*/0);
+    SmallVector<Value> operands{weightShard};
+    operands.push_back(
+        builder.create<LoadParamOp>(loc, shardType, param->gradShard.getSymName()));
+    for (ParamOp state : param->state)
+      operands.push_back(builder.create<LoadParamOp>(loc, shardType, state.getSymName()));
+    // The per-step scalars follow the tensors.
+    llvm::append_range(operands, update->getOperands().drop_front(2 + numState));
+
+    // A clone keeps the optimizer's attributes (stored as properties) as they are.
+    IRMapping mapping;
+    mapping.map(update->getOperands(), operands);
+    Operation *sharded = builder.clone(*update, mapping);
+    for (Value result : sharded->getResults())
+      result.setType(shardType);
+
+    // The old stores and loads go; the new stores come after the update has read everything.
+    SmallVector<Operation *> dead;
+    for (Value result : update->getResults())
+      for (Operation *user : result.getUsers())
+        dead.push_back(user);
+    for (Operation *op : dead)
+      op->erase();
+    SmallVector<Value> oldOperands(update->getOperands());
+    update->erase();
+    for (Value operand : oldOperands)
+      if (auto load = operand.getDefiningOp<LoadParamOp>(); load && load->use_empty())
+        load.erase();
+
+    // Only now: "after sharded" means "before the op that followed it", which was the old update.
+    builder.setInsertionPointAfter(sharded);
+    for (auto [index, stateParam] : llvm::enumerate(param->state))
+      builder.create<StoreParamOp>(loc, sharded->getResult(index + 1), stateParam.getSymName());
+    auto weightType = param->weight.getTensorType();
+    Value gathered = builder.create<AllGatherOp>(
+        loc, RankedTensorType::get({param->layout.getPaddedSize()}, weightType.getElementType()),
+        sharded->getResult(0), meshName, axisName, /*dim=*/0);
+    builder.create<StoreParamOp>(loc, buildUnpadded(builder, loc, gathered, weightType),
+                                 param->weight.getSymName());
+  }
+  return success();
+}
+
+void ZeroPartitionPass::rebuildZeroGradients(func::FuncOp func) {
+  Location loc = func.getLoc();
+  OpBuilder builder = OpBuilder::atBlockEnd(&clearBody(func));
+  for (ShardedParam &param : params) {
+    auto type = param.accumulator.getTensorType();
+    Value zeros = builder.create<ConstantOp>(
+        loc, DenseElementsAttr::get(type, builder.getZeroAttr(type.getElementType())));
+    builder.create<StoreParamOp>(loc, zeros, param.accumulator.getSymName());
+  }
+  builder.create<func::ReturnOp>(loc);
+}
+
+void ZeroPartitionPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  params.clear(); // a pass instance may run on several modules
+  byWeight.clear();
+  if (stage != 1 && stage != 2) {
+    module.emitError("ds-zero: stage ")
+        << static_cast<int64_t>(stage) << " is not implemented (expected 1 or 2; stage 3 partitions parameters)";
+    return signalPassFailure();
+  }
+  if (reduceBucketSize < 1) {
+    module.emitError("ds-zero: reduce-bucket-size must be positive, got ")
+        << static_cast<int64_t>(reduceBucketSize);
+    return signalPassFailure();
+  }
+  auto mesh = module.lookupSymbol<MeshOp>(meshName);
+  std::optional<int64_t> groupSize = mesh ? mesh.getAxisSize(axisName) : std::nullopt;
+  if (!groupSize) {
+    module.emitError("ds-zero: no ds.mesh @")
+        << meshName << " with an axis '" << axisName
+        << "' to shard over (ds-build-training declares it with dp-size > 1 or dp-mesh)";
+    return signalPassFailure();
+  }
+  func::FuncOp functions[4];
+  const char *names[] = {"micro_step", "reduce_gradients", "apply_update", "zero_gradients"};
+  for (unsigned i = 0; i < 4; ++i) {
+    functions[i] = module.lookupSymbol<func::FuncOp>(names[i]);
+    if (!functions[i] || functions[i].isExternal()) {
+      module.emitError("ds-zero: no function @") << names[i] << " (run ds-build-training first)";
+      return signalPassFailure();
+    }
+  }
+  if (failed(collectParams(*groupSize)))
+    return signalPassFailure();
+
+  OpBuilder builder(&getContext());
+  if (failed(shardParams(builder)))
+    return signalPassFailure();
+  if (stage == 2 && failed(partitionMicroStep(functions[0])))
+    return signalPassFailure();
+  rebuildReduceGradients(functions[1]);
+  if (failed(rewriteApplyUpdate(functions[2])))
+    return signalPassFailure();
+  rebuildZeroGradients(functions[3]);
+}
+
+} // namespace
