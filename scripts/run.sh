@@ -9,6 +9,7 @@ bash scripts/bootstrap.sh
 bash scripts/build.sh
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 # mpirun refuses root otherwise
 out=build/example
+rm -rf "$out/checkpoints" # a finished step is never overwritten: start from an empty DIR
 mkdir -p "$out"
 build/bin/ds-opt examples/gpt/gpt_opset17.onnx --ds-config=examples/gpt/ds_config.json \
   --ds-world-size=4 -o "$out/gpt.dsplan"
