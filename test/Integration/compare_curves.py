@@ -38,7 +38,7 @@ def main():
         steps = steps[: args.steps]
     if not steps:
         sys.exit(f"{args.run}: no steps to compare")
-    worst, worst_step = 0.0, None
+    worst, worst_step = 0.0, steps[0]
     for step in steps:
         if step not in expected:
             sys.exit(f"{args.expected}: no {args.key} for step {step}")

@@ -223,9 +223,12 @@ int runMain(int argc, char **argv) {
     return 1;
   }
   if (options->np > 1 && !launchedByMPI()) {
-    Status launched = execUnderMPI(*options, args);
-    std::fprintf(stderr, "ds-run: %s\n", launched.message().c_str());
-    return 1;
+    StatusOr<int> exitCode = runUnderMPI(*options, args);
+    if (!exitCode) {
+      std::fprintf(stderr, "ds-run: %s\n", exitCode.status().message().c_str());
+      return 1;
+    }
+    return *exitCode;
   }
   // Read and check the plan before MPI starts so a bad file fails fast, said once (rank 0).
   gRank = rankFromEnvironment();
@@ -233,17 +236,6 @@ int runMain(int argc, char **argv) {
   if (!plan) {
     if (gRank == 0)
       std::fprintf(stderr, "ds-run: %s\n", plan.status().message().c_str());
-    return 1;
-  }
-  // Checkpoints hold whole tensors written by rank 0; with ZeRO each rank holds only its shard
-  // of the optimizer state, so saving would lose the others' and loading would misplace them.
-  if (plan->has_training() && plan->training().zero_stage() > 0 &&
-      (!options->saveDir.empty() || !options->loadDir.empty())) {
-    if (gRank == 0)
-      std::fprintf(stderr,
-                   "ds-run: --save/--load: %s shards the optimizer state over the data-parallel "
-                   "ranks (ZeRO stage %d); checkpoints of sharded state are not implemented yet\n",
-                   options->planPath.c_str(), static_cast<int>(plan->training().zero_stage()));
     return 1;
   }
   std::signal(SIGTERM, onStopSignal);

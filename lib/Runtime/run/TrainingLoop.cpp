@@ -10,6 +10,8 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
+#include <map>
 
 namespace ds::rt {
 
@@ -46,19 +48,59 @@ Status agree(const TrainingRun &run, Status status) {
 }
 
 // The tensors a checkpoint holds: every weight (fp32 masters) and each optimizer state tensor,
-// named "<weight>.<state>" as torch's state_dict keys go.
-void checkpointTensors(Executor &executor, std::vector<CheckpointTensor> &weights,
-                       std::vector<CheckpointTensor> &state) {
+// named "<weight>.<state>" as torch's state_dict keys go, always whole and in its weight's
+// shape, so a checkpoint does not depend on the world size or ZeRO stage that wrote it.
+//
+// Under ZeRO (stages 1 and 2, data parallelism over the whole world) a state tensor's buffer is
+// this rank's flat shard of S elements of the zero-padded flat tensor (N*S >= numel), which is
+// how it is recognized: flat, and shaped unlike its weight. For a save the whole tensor is
+// gathered from every rank; on load each rank takes its slice, whatever N wrote the checkpoint.
+struct StateTensor {
+  CheckpointTensor whole;      // name, dtype, the weight's shape; data: the slot or `staging`
+  void *slot = nullptr;        // this rank's buffer
+  int64_t shardElements = 0;   // 0: not sharded
+  std::vector<char> staging;   // the padded flat whole tensor of a shard
+};
+
+void checkpointTensors(Executor &executor, int worldSize, std::vector<CheckpointTensor> &weights,
+                       std::vector<StateTensor> &state) {
+  std::map<std::string, const Executor::Slot *> weightSlots;
+  for (const plan::Param &param : executor.plan().params())
+    if (param.role() == plan::Param::WEIGHT)
+      weightSlots[param.name()] = &executor.slot(param.buffer());
   for (const plan::Param &param : executor.plan().params()) {
     Executor::Slot &slot = executor.slot(param.buffer());
     CheckpointTensor tensor{param.name(), slot.dtype, slot.shape, slot.data};
     if (param.role() == plan::Param::WEIGHT) {
       weights.push_back(tensor);
-    } else if (param.role() == plan::Param::OPTIMIZER_STATE) {
-      tensor.name = param.owner() + "." + param.state();
-      state.push_back(tensor);
+      continue;
     }
+    if (param.role() != plan::Param::OPTIMIZER_STATE)
+      continue;
+    StateTensor entry;
+    entry.whole = tensor;
+    entry.whole.name = param.owner() + "." + param.state();
+    entry.slot = slot.data;
+    const Executor::Slot *owner = weightSlots[param.owner()];
+    int64_t elements = numElements(slot.shape);
+    if (owner && slot.shape != owner->shape && slot.shape.size() == 1 &&
+        elements * worldSize >= numElements(owner->shape)) {
+      entry.shardElements = elements;
+      entry.whole.shape = owner->shape;
+      entry.staging.resize(static_cast<size_t>(elements * worldSize) * dtypeSize(slot.dtype));
+      entry.whole.data = entry.staging.data();
+    }
+    state.push_back(std::move(entry));
   }
+}
+
+// ZeRO shards over the data-parallel ranks; checkpoints assume those are the whole world.
+Status checkShardLayout(const plan::Training &config, int worldSize) {
+  if (config.zero_stage() > 0 && config.data_parallel_size() != worldSize)
+    return Status::error("checkpoints of ZeRO-sharded state need the data-parallel ranks to be "
+                         "the whole world (" + std::to_string(config.data_parallel_size()) +
+                         " of " + std::to_string(worldSize) + ")");
+  return Status::ok();
 }
 
 class Trainer {
@@ -100,10 +142,29 @@ Status Trainer::microSteps(int64_t step, double &meanLoss) {
 }
 
 Status Trainer::save(int64_t stepsDone) {
+  DS_RETURN_IF_ERROR(checkShardLayout(config_, run_.world.size()));
   Status status = Status::ok();
+  std::vector<CheckpointTensor> weights;
+  std::vector<StateTensor> state;
+  checkpointTensors(run_.executor, run_.world.size(), weights, state);
+  // Collective: every rank contributes its shards, whoever writes.
+  for (StateTensor &tensor : state) {
+    if (!tensor.shardElements)
+      continue;
+    auto gathered = run_.world.allGather(tensor.slot, tensor.staging.data(), tensor.shardElements,
+                                         tensor.whole.dtype);
+    if (gathered)
+      status = (*gathered)->wait(run_.options.commTimeoutSeconds);
+    else
+      status = gathered.status();
+    if (!status.isOk())
+      return status.withContext("gathering " + tensor.whole.name + " for the checkpoint");
+  }
   if (run_.world.rank() == 0) {
     CheckpointContents contents;
-    checkpointTensors(run_.executor, contents.weights, contents.optimizerState);
+    contents.weights = weights;
+    for (const StateTensor &tensor : state)
+      contents.optimizerState.push_back(tensor.whole);
     LossScalerState scale = scaler_.state();
     contents.state["loss_scale"] = formatExactDouble(scale.scale);
     contents.state["loss_scale_hysteresis"] = std::to_string(scale.hysteresis);
@@ -125,10 +186,27 @@ Status Trainer::save(int64_t stepsDone) {
 }
 
 Status Trainer::load() {
-  std::vector<CheckpointTensor> weights, state;
-  checkpointTensors(run_.executor, weights, state);
-  auto loaded = loadCheckpoint(run_.options.loadDir, weights, state);
+  DS_RETURN_IF_ERROR(checkShardLayout(config_, run_.world.size()));
+  std::vector<CheckpointTensor> weights, wholeState;
+  std::vector<StateTensor> state;
+  checkpointTensors(run_.executor, run_.world.size(), weights, state);
+  for (const StateTensor &tensor : state)
+    wholeState.push_back(tensor.whole);
+  auto loaded = loadCheckpoint(run_.options.loadDir, weights, wholeState);
   Status status = loaded.status();
+  if (loaded) {
+    // Each rank keeps its slice of the zero-padded flat tensor (the padding stays zero).
+    for (StateTensor &tensor : state) {
+      if (!tensor.shardElements)
+        continue;
+      size_t element = dtypeSize(tensor.whole.dtype);
+      size_t wholeBytes = static_cast<size_t>(numElements(tensor.whole.shape)) * element;
+      std::memset(tensor.staging.data() + wholeBytes, 0, tensor.staging.size() - wholeBytes);
+      std::memcpy(tensor.slot,
+                  tensor.staging.data() + run_.world.rank() * tensor.shardElements * element,
+                  tensor.shardElements * element);
+    }
+  }
   if (loaded) {
     const auto &values = loaded->state;
     auto number = [&](const char *key, int64_t &out) -> Status {
