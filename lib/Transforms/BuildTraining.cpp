@@ -29,10 +29,6 @@ using namespace mlir::ds;
 
 namespace {
 
-RankedTensorType scalarF32(MLIRContext *context) {
-  return RankedTensorType::get({}, Float32Type::get(context));
-}
-
 /// A trainable parameter and the state the step keeps for it.
 struct TrainedParam {
   ParamOp weight;

@@ -1,7 +1,7 @@
 //===- TensorKinds.h - what a value's tensor type says it is ----*- C++ -*-===//
 //
 // The type tests the training passes share: what can carry a gradient, what is a loss, what is
-// a token id.
+// a token id; and the scalar type of the step's per-step values.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,6 +21,11 @@ inline bool isFloatTensorType(Type type) {
 /// A rank-0 float tensor: a loss.
 inline bool isFloatScalarType(Type type) {
   return isFloatTensorType(type) && cast<RankedTensorType>(type).getRank() == 0;
+}
+
+/// tensor<f32>: the training step's scalars (loss scale, lr, norms).
+inline RankedTensorType scalarF32(MLIRContext *context) {
+  return RankedTensorType::get({}, Float32Type::get(context));
 }
 
 /// A tensor of signless integers other than i1: token ids, targets, indices.

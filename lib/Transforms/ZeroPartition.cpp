@@ -9,6 +9,7 @@
 #include "ZeroUtils.h"
 
 #include "ds/Dialect/DS/IR/DSOps.h"
+#include "TensorKinds.h"
 #include "ds/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -24,10 +25,6 @@ using namespace mlir;
 using namespace mlir::ds;
 
 namespace {
-
-RankedTensorType scalarF32(MLIRContext *context) {
-  return RankedTensorType::get({}, Float32Type::get(context));
-}
 
 /// A trainable parameter and the state ZeRO shards for it.
 struct ShardedParam {

@@ -151,7 +151,8 @@ Status cast(InstructionContext &c) {
   return cpu::cast(c.in(0), out);
 }
 
-Status crossEntropy(InstructionContext &c) {
+// cross_entropy and cross_entropy_grad's `reduction`.
+StatusOr<cpu::LossReduction> lossReduction(InstructionContext &c) {
   static const std::map<std::string, cpu::LossReduction> reductions = {
       {"none", cpu::LossReduction::None},
       {"mean", cpu::LossReduction::Mean},
@@ -160,8 +161,13 @@ Status crossEntropy(InstructionContext &c) {
   auto r = reductions.find(reduction);
   if (r == reductions.end())
     return c.error("unknown loss reduction '" + reduction + "'");
+  return r->second;
+}
+
+Status crossEntropy(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(reduction, lossReduction(c));
   DS_ASSIGN_OR_RETURN(out, c.out(0));
-  return cpu::crossEntropy(c.in(0), c.in(1), c.iOr("ignore_index", -100), r->second, out);
+  return cpu::crossEntropy(c.in(0), c.in(1), c.iOr("ignore_index", -100), reduction, out);
 }
 
 Status transpose(InstructionContext &c) {
@@ -287,16 +293,9 @@ Status rmsNormParamGrad(InstructionContext &c) {
 }
 
 Status crossEntropyGrad(InstructionContext &c) {
-  static const std::map<std::string, cpu::LossReduction> reductions = {
-      {"none", cpu::LossReduction::None},
-      {"mean", cpu::LossReduction::Mean},
-      {"sum", cpu::LossReduction::Sum}};
-  DS_ASSIGN_OR_RETURN(reduction, c.s("reduction"));
-  auto r = reductions.find(reduction);
-  if (r == reductions.end())
-    return c.error("unknown loss reduction '" + reduction + "'");
+  DS_ASSIGN_OR_RETURN(reduction, lossReduction(c));
   DS_ASSIGN_OR_RETURN(out, c.out(0));
-  return cpu::crossEntropyGrad(c.in(0), c.in(1), c.in(2), c.iOr("ignore_index", -100), r->second,
+  return cpu::crossEntropyGrad(c.in(0), c.in(1), c.in(2), c.iOr("ignore_index", -100), reduction,
                                out);
 }
 

@@ -94,18 +94,27 @@ AllGatherOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
                         1);
 }
 
-LogicalResult
-ReduceScatterOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
-  FailureOr<int64_t> n =
-      lookupGroupSize(*this, symbolTable, getMeshAttr(), getAxis());
+/// Each member of the group keeps one of n equal pieces of `input` along `dim`
+/// (reduce_scatter, shard_slice).
+static LogicalResult checkPieceOfGroup(Operation *op,
+                                       SymbolTableCollection &symbolTable,
+                                       FlatSymbolRefAttr mesh, StringRef axis,
+                                       int64_t dimAttr, Value input,
+                                       Type result) {
+  FailureOr<int64_t> n = lookupGroupSize(op, symbolTable, mesh, axis);
   if (failed(n))
     return failure();
-  auto in = cast<RankedTensorType>(getInput().getType());
-  FailureOr<int64_t> dim = checkDim(*this, "dim", getDim(), in);
+  auto in = cast<RankedTensorType>(input.getType());
+  FailureOr<int64_t> dim = checkDim(op, "dim", dimAttr, in);
   if (failed(dim))
     return failure();
-  return checkScaledDim(*this, in, cast<RankedTensorType>(getType()), *dim, 1,
-                        *n);
+  return checkScaledDim(op, in, cast<RankedTensorType>(result), *dim, 1, *n);
+}
+
+LogicalResult
+ReduceScatterOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  return checkPieceOfGroup(*this, symbolTable, getMeshAttr(), getAxis(),
+                           getDim(), getInput(), getType());
 }
 
 LogicalResult
@@ -168,14 +177,6 @@ LogicalResult RecvOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
 LogicalResult
 ShardSliceOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   // The same shape rule as reduce_scatter: it leaves each member the same piece.
-  FailureOr<int64_t> n =
-      lookupGroupSize(*this, symbolTable, getMeshAttr(), getAxis());
-  if (failed(n))
-    return failure();
-  auto in = cast<RankedTensorType>(getInput().getType());
-  FailureOr<int64_t> dim = checkDim(*this, "dim", getDim(), in);
-  if (failed(dim))
-    return failure();
-  return checkScaledDim(*this, in, cast<RankedTensorType>(getType()), *dim, 1,
-                        *n);
+  return checkPieceOfGroup(*this, symbolTable, getMeshAttr(), getAxis(),
+                           getDim(), getInput(), getType());
 }

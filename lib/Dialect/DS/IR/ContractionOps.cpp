@@ -87,27 +87,34 @@ LogicalResult RMSNormOp::verify() {
                              getEpsilon().convertToDouble(), affine);
 }
 
-LogicalResult CrossEntropyOp::verify() {
-  RankedTensorType logits = getLogits().getType();
-  RankedTensorType targets = getTargets().getType();
-  RankedTensorType result = getResult().getType();
+LogicalResult mlir::ds::verifyLossShapes(Operation *op, RankedTensorType logits,
+                                         RankedTensorType targets,
+                                         RankedTensorType loss,
+                                         StringRef lossName,
+                                         LossReduction reduction) {
   if (logits.getRank() < 1)
-    return emitOpError("logits must have a class dimension");
+    return op->emitOpError("logits must have a class dimension");
   if (targets.getShape() != logits.getShape().drop_back())
-    return emitOpError("targets shape ")
+    return op->emitOpError("targets shape ")
            << shapeToString(targets.getShape())
            << " must be the logits shape without its last dimension, "
            << shapeToString(logits.getShape().drop_back());
-  if (result.getElementType() != logits.getElementType())
-    return emitOpError("result element type must be the logits' ")
-           << logits.getElementType();
-  ArrayRef<int64_t> expected = getReduction() == LossReduction::None
+  if (loss.getElementType() != logits.getElementType())
+    return op->emitOpError() << lossName
+                             << " element type must be the logits' "
+                             << logits.getElementType();
+  ArrayRef<int64_t> expected = reduction == LossReduction::None
                                    ? targets.getShape()
                                    : ArrayRef<int64_t>();
-  if (result.getShape() != expected)
-    return emitOpError("result shape ")
-           << shapeToString(result.getShape()) << " should be "
-           << shapeToString(expected) << " for reduction "
-           << stringifyLossReduction(getReduction());
+  if (loss.getShape() != expected)
+    return op->emitOpError() << lossName << " shape "
+                             << shapeToString(loss.getShape()) << " should be "
+                             << shapeToString(expected) << " for reduction "
+                             << stringifyLossReduction(reduction);
   return success();
+}
+
+LogicalResult CrossEntropyOp::verify() {
+  return verifyLossShapes(*this, getLogits().getType(), getTargets().getType(),
+                          getResult().getType(), "result", getReduction());
 }

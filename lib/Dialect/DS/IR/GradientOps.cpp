@@ -130,27 +130,10 @@ LogicalResult RMSNormParamGradOp::verify() {
 
 LogicalResult CrossEntropyGradOp::verify() {
   RankedTensorType logits = getLogits().getType();
-  RankedTensorType targets = getTargets().getType();
-  RankedTensorType grad = getGrad().getType();
-  if (logits.getRank() < 1)
-    return emitOpError("logits must have a class dimension");
-  if (targets.getShape() != logits.getShape().drop_back())
-    return emitOpError("targets shape ")
-           << shapeToString(targets.getShape())
-           << " must be the logits shape without its last dimension, "
-           << shapeToString(logits.getShape().drop_back());
   // grad is the gradient of the loss, so it has the loss's type.
-  if (grad.getElementType() != logits.getElementType())
-    return emitOpError("grad element type must be the logits' ")
-           << logits.getElementType();
-  ArrayRef<int64_t> expected = getReduction() == LossReduction::None
-                                   ? targets.getShape()
-                                   : ArrayRef<int64_t>();
-  if (grad.getShape() != expected)
-    return emitOpError("grad shape ")
-           << shapeToString(grad.getShape()) << " should be "
-           << shapeToString(expected) << " for reduction "
-           << stringifyLossReduction(getReduction());
+  if (failed(verifyLossShapes(*this, logits, getTargets().getType(),
+                              getGrad().getType(), "grad", getReduction())))
+    return failure();
   if (getResult().getType() != logits)
     return emitOpError("result type must equal the logits type ") << logits;
   return success();

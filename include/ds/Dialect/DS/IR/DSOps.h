@@ -20,6 +20,11 @@ void printBinaryOp(OpAsmPrinter &printer, Operation *op);
 LogicalResult verifyBroadcastingOp(Operation *op, bool sameElementType);
 /// Checks the axes and the result shape of a reduction.
 LogicalResult verifyReduction(Operation *op, ArrayRef<int64_t> axes, bool keepdim);
+/// Checks logits [..., V], targets [...] and a loss-shaped value `loss` (named `lossName` in
+/// messages: cross_entropy's result, cross_entropy_grad's incoming gradient) for `reduction`.
+LogicalResult verifyLossShapes(Operation *op, RankedTensorType logits,
+                               RankedTensorType targets, RankedTensorType loss,
+                               StringRef lossName, LossReduction reduction);
 
 /// The type list of ds.adam_update and ds.sgd_update: `: T` when the tensor
 /// operands and results all have type T and the scalars are tensor<f32>, else
