@@ -181,8 +181,12 @@ FailureOr<MemoryPlan> computeMemoryPlan(ModuleOp module, int64_t worldSize,
     auto role = param->getAttrOfType<StringAttr>("ds.role");
     if (!role) {
       plan.weightBytes += bytes;
+      // A ZeRO-3 shard counts the whole parameter it is a piece of.
+      auto shard = param->getAttrOfType<DictionaryAttr>("ds.shard");
+      auto numel = shard ? shard.getAs<IntegerAttr>("numel") : IntegerAttr();
       if (param.isTrainable())
-        plan.trainableElements += param.getTensorType().getNumElements();
+        plan.trainableElements +=
+            numel ? numel.getInt() : param.getTensorType().getNumElements();
     } else if (role.getValue() == "gradient") {
       plan.gradientBytes += bytes;
     } else if (role.getValue() == "optimizer_state") {

@@ -23,10 +23,6 @@ llvm::Error notYet(const config::DSConfig &config, const llvm::Twine &what) {
 /// The parts of a valid DeepSpeed config that ds cannot honour yet.
 llvm::Error checkImplemented(const config::DSConfig &config) {
   const config::ZeroConfig &zero = config.zero;
-  // Stages 1 and 2 are ds-zero; stage 3 (parameter partitioning) is not built yet.
-  if (zero.stage > 2)
-    return notYet(config, "'zero_optimization.stage' " + llvm::Twine(zero.stage) +
-                              " (ZeRO parameter partitioning)");
   if (zero.offloadOptimizer && zero.offloadOptimizer->device != config::OffloadConfig::Device::None)
     return notYet(config, "'zero_optimization.offload_optimizer'");
   if (zero.offloadParam && zero.offloadParam->device != config::OffloadConfig::Device::None)
@@ -117,6 +113,10 @@ void addTrainingPasses(OpPassManager &pm, const TrainingSetup &setup) {
     mlir::ds::ZeroPartitionOptions zero;
     zero.stage = zeroStage;
     zero.reduceBucketSize = setup.config.zero.reduceBucketSize;
+    zero.prefetchBucketSize = setup.config.zero.prefetchBucketSize;
+    zero.paramPersistenceThreshold = setup.config.zero.paramPersistenceThreshold;
+    zero.modelPersistenceThreshold = setup.config.zero.modelPersistenceThreshold;
+    zero.overlapComm = setup.config.zero.overlapComm;
     pm.addPass(mlir::ds::createZeroPartition(zero));
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());

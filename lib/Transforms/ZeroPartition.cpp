@@ -33,6 +33,8 @@ struct ShardedParam {
   ParamOp gradShard;   // the reduced gradient shard apply_update reads
   SmallVector<ParamOp> state;
   ShardLayout layout;
+  RankedTensorType wholeType; // the weight's own type
+  bool partitioned = false;   // stage 3: the weight itself is sharded
 };
 
 /// A gradient value in micro_step, finished by the backward pass, that stage 2 reduce-scatters.
@@ -49,7 +51,9 @@ struct ZeroPartitionPass : public ds::impl::ZeroPartitionBase<ZeroPartitionPass>
 private:
   LogicalResult collectParams(int64_t groupSize);
   LogicalResult shardParams(OpBuilder &builder);
+  void choosePartitionedWeights();
   LogicalResult partitionMicroStep(func::FuncOp micro);
+  LogicalResult gatherWeights(ArrayRef<func::FuncOp> functions);
   void buildBucket(OpBuilder &builder, Location loc, ArrayRef<FinishedGradient> bucket);
   void rebuildReduceGradients(func::FuncOp func);
   LogicalResult rewriteApplyUpdate(func::FuncOp func);
@@ -101,7 +105,8 @@ LogicalResult ZeroPartitionPass::collectParams(int64_t groupSize) {
   for (auto &[name, entry] : found) {
     if (!entry.accumulator)
       return entry.weight.emitError("ds-zero: @") << name << " has optimizer state but no gradient";
-    entry.layout = computeShardLayout(entry.weight.getTensorType(), groupSize);
+    entry.wholeType = entry.weight.getTensorType();
+    entry.layout = computeShardLayout(entry.wholeType, groupSize);
     params.push_back(entry);
   }
   if (params.empty())
@@ -127,8 +132,25 @@ ParamOp ZeroPartitionPass::addShardParam(OpBuilder &builder, ParamOp like, Strin
   return param;
 }
 
+/// DeepSpeed's rule: a parameter of at most `param-persistence-threshold` elements stays whole
+/// (it is gathered once per step after the update instead of around every use) while the
+/// persistent elements stay within `model-persistence-threshold`.
+void ZeroPartitionPass::choosePartitionedWeights() {
+  int64_t persistent = 0;
+  for (ShardedParam &param : params) {
+    int64_t numel = param.layout.numel;
+    bool persists = numel <= paramPersistenceThreshold &&
+                    persistent + numel <= modelPersistenceThreshold;
+    if (persists)
+      persistent += numel;
+    param.partitioned = !persists;
+  }
+}
+
 LogicalResult ZeroPartitionPass::shardParams(OpBuilder &builder) {
   for (ShardedParam &param : params) {
+    if (param.partitioned)
+      makeShardParam(param.weight, param.layout, meshName, axisName);
     for (ParamOp state : param.state)
       makeShardParam(state, param.layout, meshName, axisName);
     if (stage == 1) {
@@ -176,7 +198,7 @@ LogicalResult ZeroPartitionPass::partitionMicroStep(func::FuncOp micro) {
       }
     }
     if (!load || !add->hasOneUse() || !load->hasOneUse() ||
-        gradient.getType() != param.weight.getTensorType())
+        gradient.getType() != param.wholeType)
       return micro.emitError("ds-zero: @micro_step must accumulate @")
              << accumulator << " once, as load + add of a gradient of @"
              << param.weight.getSymName() << "'s type + store";
@@ -222,6 +244,32 @@ LogicalResult ZeroPartitionPass::partitionMicroStep(func::FuncOp micro) {
     bucketElements += elements;
   }
   flush();
+  return success();
+}
+
+/// Stage 3: every function but the update reads partitioned weights through gathers; in
+/// micro_step the loss separates the forward's gathers from the backward's.
+LogicalResult ZeroPartitionPass::gatherWeights(ArrayRef<func::FuncOp> functions) {
+  SmallVector<PartitionedWeight> weights;
+  for (ShardedParam &param : params)
+    if (param.partitioned)
+      weights.push_back({param.weight, param.layout, param.wholeType});
+  if (weights.empty())
+    return success();
+  for (func::FuncOp func : functions) {
+    if (func.isExternal())
+      continue;
+    Operation *boundary = nullptr;
+    if (func.getSymName() == "micro_step") {
+      auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+      if (ret.getNumOperands() > 0)
+        boundary = ret.getOperand(0).getDefiningOp();
+    }
+    if (failed(gatherPartitionedWeights(func, weights, boundary,
+                                        overlapComm ? prefetchBucketSize : 0, meshName,
+                                        axisName)))
+      return failure();
+  }
   return success();
 }
 
@@ -315,9 +363,14 @@ LogicalResult ZeroPartitionPass::rewriteApplyUpdate(func::FuncOp func) {
     Location loc = update->getLoc();
     OpBuilder builder(update);
     auto shardType = param->gradShard.getTensorType();
-    Value weightShard = builder.create<ShardSliceOp>(
-        loc, shardType, buildPaddedFlat(builder, loc, weightLoad, param->layout), meshName,
-        axisName, /*dim=*/0);
+    // A partitioned weight is its shard already; a whole one gives this rank's slice.
+    Value weightShard =
+        param->partitioned
+            ? builder.create<LoadParamOp>(loc, shardType, param->weight.getSymName()).getResult()
+            : builder.create<ShardSliceOp>(
+                  loc, shardType, buildPaddedFlat(builder, loc, weightLoad, param->layout),
+                  meshName, axisName, /*dim=*/0)
+                  .getResult();
     SmallVector<Value> operands{weightShard};
     operands.push_back(
         builder.create<LoadParamOp>(loc, shardType, param->gradShard.getSymName()));
@@ -350,6 +403,10 @@ LogicalResult ZeroPartitionPass::rewriteApplyUpdate(func::FuncOp func) {
     builder.setInsertionPointAfter(sharded);
     for (auto [index, stateParam] : llvm::enumerate(param->state))
       builder.create<StoreParamOp>(loc, sharded->getResult(index + 1), stateParam.getSymName());
+    if (param->partitioned) {
+      builder.create<StoreParamOp>(loc, sharded->getResult(0), param->weight.getSymName());
+      continue;
+    }
     auto weightType = param->weight.getTensorType();
     Value gathered = builder.create<AllGatherOp>(
         loc, RankedTensorType::get({param->layout.getPaddedSize()}, weightType.getElementType()),
@@ -376,9 +433,8 @@ void ZeroPartitionPass::runOnOperation() {
   ModuleOp module = getOperation();
   params.clear(); // a pass instance may run on several modules
   byWeight.clear();
-  if (stage != 1 && stage != 2) {
-    module.emitError("ds-zero: stage ")
-        << static_cast<int64_t>(stage) << " is not implemented (expected 1 or 2; stage 3 partitions parameters)";
+  if (stage < 1 || stage > 3) {
+    module.emitError("ds-zero: stage ") << static_cast<int64_t>(stage) << " does not exist (expected 1, 2 or 3)";
     return signalPassFailure();
   }
   if (reduceBucketSize < 1) {
@@ -406,15 +462,26 @@ void ZeroPartitionPass::runOnOperation() {
   if (failed(collectParams(*groupSize)))
     return signalPassFailure();
 
+  if (stage == 3)
+    choosePartitionedWeights();
+
   OpBuilder builder(&getContext());
   if (failed(shardParams(builder)))
     return signalPassFailure();
-  if (stage == 2 && failed(partitionMicroStep(functions[0])))
+  if (stage >= 2 && failed(partitionMicroStep(functions[0])))
     return signalPassFailure();
   rebuildReduceGradients(functions[1]);
   if (failed(rewriteApplyUpdate(functions[2])))
     return signalPassFailure();
   rebuildZeroGradients(functions[3]);
+  if (stage == 3) {
+    SmallVector<func::FuncOp> readers;
+    for (auto func : module.getOps<func::FuncOp>())
+      if (func != functions[2])
+        readers.push_back(func);
+    if (failed(gatherWeights(readers)))
+      return signalPassFailure();
+  }
 }
 
 } // namespace

@@ -11,6 +11,7 @@
 
 #include "ds/Dialect/DS/IR/DSOps.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 
 namespace mlir::ds {
@@ -37,6 +38,22 @@ Value buildUnpadded(OpBuilder &builder, Location loc, Value paddedFlat, RankedTe
 /// the layout as `ds.shard = {mesh, axis, numel, padded}` so later passes and readers of the
 /// plan can tell a shard from a whole tensor.
 void makeShardParam(ParamOp param, const ShardLayout &layout, StringRef mesh, StringRef axis);
+
+/// A weight ZeRO stage 3 partitions: `param` is now this rank's shard of the whole tensor.
+struct PartitionedWeight {
+  ParamOp param;
+  ShardLayout layout;
+  RankedTensorType wholeType;
+};
+
+/// Replaces each top-level ds.load_param of a weight in `weights` with an all_gather of its
+/// shard issued ahead of the first use, unpadded and reshaped right before it. Uses after
+/// `phaseBoundary` (the loss, in micro_step) get a second gather, so the whole weight is not
+/// kept from the forward pass to the backward pass; layout ops between the load and those uses
+/// are recomputed. `prefetch` bounds the elements gathered ahead of use.
+LogicalResult gatherPartitionedWeights(func::FuncOp func, ArrayRef<PartitionedWeight> weights,
+                                       Operation *phaseBoundary, int64_t prefetch,
+                                       StringRef mesh, StringRef axis);
 
 } // namespace mlir::ds
 

@@ -1,11 +1,11 @@
 // ds-zero rejects what it cannot do, naming why.
 // RUN: rm -rf %t && split-file %s %t
-// RUN: ds-opt %t/stage3.mlir -verify-diagnostics --ds-build-training="dp-size=2 micro-batches=2" --ds-zero="stage=3"
+// RUN: ds-opt %t/stage4.mlir -verify-diagnostics --ds-build-training="dp-size=2 micro-batches=2" --ds-zero="stage=4"
 // RUN: ds-opt %t/no-mesh.mlir -verify-diagnostics --ds-build-training --ds-zero="stage=1"
 // RUN: ds-opt %t/not-trained.mlir -verify-diagnostics --ds-zero="stage=2"
 
-//--- stage3.mlir
-// expected-error @below {{ds-zero: stage 3 is not implemented (expected 1 or 2; stage 3 partitions parameters)}}
+//--- stage4.mlir
+// expected-error @below {{ds-zero: stage 4 does not exist (expected 1, 2 or 3)}}
 module {
   ds.param @w : tensor<4xf32> init #ds.init<zeros>
   func.func @forward(%x: tensor<4xf32>) -> tensor<f32> {

@@ -129,7 +129,7 @@ def BuildTraining : Pass<"ds-build-training", "mlir::ModuleOp"> {
 }
 
 def ZeroPartition : Pass<"ds-zero", "mlir::ModuleOp"> {
-  let summary = "ZeRO stages 1 and 2: shard optimizer state (and gradients) over the dp axis";
+  let summary = "ZeRO stages 1, 2 and 3: shard optimizer state, gradients and parameters over the dp axis";
   let description = [{
     Runs on the functions ds-build-training makes. Each trainable parameter's optimizer state
     becomes this rank's flat shard of S = ceil(numel / N) elements of the parameter flattened
@@ -143,12 +143,29 @@ def ZeroPartition : Pass<"ds-zero", "mlir::ModuleOp"> {
     - Both: `@apply_update` takes this rank's slice of each parameter (`ds.shard_slice`, no
       communication), updates it with the shards of gradient and state, and all-gathers the
       whole parameter back.
+    - Stage 3: as stage 2, and each parameter of more than `param-persistence-threshold`
+      elements is itself sharded. `@apply_update` updates the shard in place; every other
+      function all-gathers the parameter before its first use and frees it after its last. In
+      `@micro_step` the forward and the backward pass (the uses after the loss) gather
+      separately, recomputing layout ops (transpose, reshape, cast) from the second gather.
+      Gathers are issued ahead of use, up to `prefetch-bucket-size` elements, so they overlap
+      compute. Smaller parameters stay whole and are updated as in stage 2.
   }];
   let options = [
-    Option<"stage", "stage", "int64_t", /*default=*/"1", "ZeRO stage: 1 or 2">,
+    Option<"stage", "stage", "int64_t", /*default=*/"1", "ZeRO stage: 1, 2 or 3">,
     Option<"reduceBucketSize", "reduce-bucket-size", "int64_t", /*default=*/"500000000",
            "stage 2: most elements one gradient reduce_scatter carries (a larger gradient "
            "gets its own)">,
+    Option<"prefetchBucketSize", "prefetch-bucket-size", "int64_t", /*default=*/"50000000",
+           "stage 3: most padded elements gathered ahead of their first use">,
+    Option<"paramPersistenceThreshold", "param-persistence-threshold", "int64_t",
+           /*default=*/"100000",
+           "stage 3: parameters of at most this many elements stay whole">,
+    Option<"modelPersistenceThreshold", "model-persistence-threshold", "int64_t",
+           /*default=*/"9223372036854775807",
+           "stage 3: most elements all whole (persistent) parameters may hold together">,
+    Option<"overlapComm", "overlap-comm", "bool", /*default=*/"true",
+           "stage 3: issue gathers ahead of use (false: right before it)">,
     Option<"meshName", "mesh", "std::string", /*default=*/"\"dp_mesh\"",
            "the mesh to shard over">,
     Option<"axisName", "axis", "std::string", /*default=*/"\"dp\"",
