@@ -54,7 +54,10 @@ private:
   void choosePartitionedWeights();
   LogicalResult partitionMicroStep(func::FuncOp micro);
   LogicalResult gatherWeights(ArrayRef<func::FuncOp> functions);
-  void buildBucket(OpBuilder &builder, Location loc, ArrayRef<FinishedGradient> bucket);
+  void buildBucket(OpBuilder &builder, Location loc, ArrayRef<FinishedGradient> bucket,
+                   bool accumulate);
+  template <typename BuildFn>
+  void forEachBucket(ArrayRef<FinishedGradient> gradients, BuildFn build);
   void rebuildReduceGradients(func::FuncOp func);
   LogicalResult rewriteApplyUpdate(func::FuncOp func);
   void rebuildZeroGradients(func::FuncOp func);
@@ -222,29 +225,34 @@ LogicalResult ZeroPartitionPass::partitionMicroStep(func::FuncOp micro) {
   });
 
   OpBuilder builder(&getContext());
-  SmallVector<FinishedGradient> bucket;
-  int64_t bucketElements = 0;
-  auto flush = [&] {
-    if (bucket.empty())
-      return;
+  forEachBucket(finished, [&](ArrayRef<FinishedGradient> bucket) {
     Value last = bucket.back().gradient;
     if (Operation *def = last.getDefiningOp())
       builder.setInsertionPointAfter(def);
     else
       builder.setInsertionPointToStart(&body);
-    buildBucket(builder, micro.getLoc(), bucket);
-    bucket.clear();
-    bucketElements = 0;
-  };
-  for (const FinishedGradient &gradient : finished) {
-    int64_t elements = gradient.param->layout.getPaddedSize();
-    if (!bucket.empty() && bucketElements + elements > reduceBucketSize)
-      flush();
-    bucket.push_back(gradient);
-    bucketElements += elements;
-  }
-  flush();
+    buildBucket(builder, micro.getLoc(), bucket, /*accumulate=*/true);
+  });
   return success();
+}
+
+/// Cuts `gradients` into consecutive buckets of at most `reduce-bucket-size` padded elements (a
+/// larger gradient gets a bucket of its own) and calls `build` on each.
+template <typename BuildFn>
+void ZeroPartitionPass::forEachBucket(ArrayRef<FinishedGradient> gradients, BuildFn build) {
+  size_t begin = 0;
+  int64_t elements = 0;
+  for (size_t i = 0; i < gradients.size(); ++i) {
+    int64_t size = gradients[i].param->layout.getPaddedSize();
+    if (i > begin && elements + size > reduceBucketSize) {
+      build(gradients.slice(begin, i - begin));
+      begin = i;
+      elements = 0;
+    }
+    elements += size;
+  }
+  if (begin < gradients.size())
+    build(gradients.drop_front(begin));
 }
 
 /// Stage 3: every function but the update reads partitioned weights through gathers; in
@@ -277,7 +285,7 @@ LogicalResult ZeroPartitionPass::gatherWeights(ArrayRef<func::FuncOp> functions)
 /// side they make [N, sum S_p], whose row i is member i's shard of every gradient in the bucket,
 /// so the scattered row splits into shards aligned with the optimizer state's.
 void ZeroPartitionPass::buildBucket(OpBuilder &builder, Location loc,
-                                    ArrayRef<FinishedGradient> bucket) {
+                                    ArrayRef<FinishedGradient> bucket, bool accumulate) {
   Type f32 = builder.getF32Type();
   SmallVector<Value> pieces;
   if (bucket.size() == 1) {
@@ -307,31 +315,38 @@ void ZeroPartitionPass::buildBucket(OpBuilder &builder, Location loc,
   }
   for (auto [gradient, piece] : llvm::zip(bucket, pieces)) {
     ParamOp shard = gradient.param->gradShard;
+    if (!accumulate) {
+      builder.create<StoreParamOp>(loc, piece, shard.getSymName());
+      continue;
+    }
     Value accumulated = builder.create<LoadParamOp>(loc, shard.getTensorType(), shard.getSymName());
     Value sum = builder.create<AddOp>(loc, shard.getTensorType(), accumulated, piece);
     builder.create<StoreParamOp>(loc, sum, shard.getSymName());
   }
 }
 
-/// Stage 1 scatters each whole accumulator here; both stages then sum the squares of this rank's
-/// shards and all-reduce that scalar (padding adds zeros).
+/// Stage 1 scatters the whole accumulators here, in buckets of `reduce-bucket-size`; every
+/// stage then sums the squares of this rank's shards and all-reduces that scalar (padding adds
+/// zeros).
 void ZeroPartitionPass::rebuildReduceGradients(func::FuncOp func) {
   MLIRContext *context = &getContext();
   Location loc = func.getLoc();
   OpBuilder builder = OpBuilder::atBlockEnd(&clearBody(func));
+  if (stage == 1) {
+    SmallVector<FinishedGradient> accumulated;
+    for (ShardedParam &param : params) {
+      Value whole = builder.create<LoadParamOp>(loc, param.accumulator.getTensorType(),
+                                                param.accumulator.getSymName());
+      accumulated.push_back({&param, whole});
+    }
+    forEachBucket(accumulated, [&](ArrayRef<FinishedGradient> bucket) {
+      buildBucket(builder, loc, bucket, /*accumulate=*/false);
+    });
+  }
   Value sumOfSquares;
   for (ShardedParam &param : params) {
     auto shardType = param.gradShard.getTensorType();
-    Value shard;
-    if (stage == 1) {
-      auto type = param.accumulator.getTensorType();
-      Value whole = builder.create<LoadParamOp>(loc, type, param.accumulator.getSymName());
-      shard = reduceScatter(builder, loc, buildPaddedFlat(builder, loc, whole, param.layout),
-                            shardType);
-      builder.create<StoreParamOp>(loc, shard, param.gradShard.getSymName());
-    } else {
-      shard = builder.create<LoadParamOp>(loc, shardType, param.gradShard.getSymName());
-    }
+    Value shard = builder.create<LoadParamOp>(loc, shardType, param.gradShard.getSymName());
     Value squares = builder.create<MulOp>(loc, shardType, shard, shard);
     Value sum = builder.create<ReduceSumOp>(loc, scalarF32(context), squares,
                                             ArrayRef<int64_t>{0}, false);

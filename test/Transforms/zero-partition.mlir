@@ -1,4 +1,5 @@
-// RUN: ds-opt %s -split-input-file --ds-build-training="dp-size=5 micro-batches=5" --ds-zero="stage=1" --canonicalize | FileCheck %s --check-prefix=S1
+// RUN: ds-opt %s -split-input-file --ds-build-training="dp-size=5 micro-batches=5" --ds-zero="stage=1 reduce-bucket-size=15" --canonicalize | FileCheck %s --check-prefix=S1
+// RUN: ds-opt %s -split-input-file --ds-build-training="dp-size=5 micro-batches=5" --ds-zero="stage=1" --canonicalize | FileCheck %s --check-prefix=S1BUCKET
 // RUN: ds-opt %s -split-input-file --ds-build-training="dp-size=5 micro-batches=5" --ds-zero="stage=2 reduce-bucket-size=20" --canonicalize | FileCheck %s --check-prefix=S2
 // RUN: ds-opt %s -split-input-file --ds-build-training="dp-size=5 micro-batches=5" --ds-zero="stage=2 reduce-bucket-size=15" --canonicalize | FileCheck %s --check-prefix=BUCKETS
 // RUN: ds-opt %s -split-input-file --ds-build-training="dp-mesh=true" --ds-zero="stage=2" --canonicalize | FileCheck %s --check-prefix=ONE
@@ -26,10 +27,11 @@
 // S1: %[[PADDED:.*]] = ds.concat %[[FLAT]], %[[PAD3]] axis = 0 : (tensor<12xf32>, tensor<3xf32>) -> tensor<15xf32>
 // S1: %[[SHARD:.*]] = ds.reduce_scatter sum %[[PADDED]] on @dp_mesh["dp"] dim = 0 : tensor<15xf32> -> tensor<3xf32>
 // S1: ds.store_param %[[SHARD]], @w.grad_shard : tensor<3xf32>
-// S1: %[[SQ:.*]] = ds.mul %[[SHARD]], %[[SHARD]] : tensor<3xf32>
-// S1: %[[WSUM:.*]] = ds.reduce_sum %[[SQ]] axes = [0]
 // S1: ds.reduce_scatter sum %{{.*}} on @dp_mesh["dp"] dim = 0 : tensor<5xf32> -> tensor<1xf32>
 // S1: ds.store_param %{{.*}}, @b.grad_shard : tensor<1xf32>
+// S1: %[[WS:.*]] = ds.load_param @w.grad_shard : tensor<3xf32>
+// S1: %[[SQ:.*]] = ds.mul %[[WS]], %[[WS]] : tensor<3xf32>
+// S1: %[[WSUM:.*]] = ds.reduce_sum %[[SQ]] axes = [0]
 // S1: %[[LOCAL:.*]] = ds.add %[[WSUM]], %{{.*}} : tensor<f32>
 // S1: %[[NORM:.*]] = ds.all_reduce sum %[[LOCAL]] on @dp_mesh["dp"] : tensor<f32>
 // S1: return %[[NORM]]
@@ -55,6 +57,16 @@
 // S1-LABEL: func.func @zero_gradients
 // S1-DAG: ds.store_param %{{.*}}, @w.grad : tensor<4x3xf32>
 // S1-DAG: ds.store_param %{{.*}}, @b.grad : tensor<3xf32>
+
+// Stage 1 with the default bucket (500M elements): one reduce_scatter carries both gradients,
+// side by side as [5, 3 + 1] (see stage 2 below).
+// S1BUCKET-LABEL: func.func @reduce_gradients
+// S1BUCKET: %[[BUCKET:.*]] = ds.concat %{{.*}}, %{{.*}} axis = 1 : (tensor<5x3xf32>, tensor<5x1xf32>) -> tensor<5x4xf32>
+// S1BUCKET: %[[MINE:.*]] = ds.reduce_scatter sum %[[BUCKET]] on @dp_mesh["dp"] dim = 0 : tensor<5x4xf32> -> tensor<1x4xf32>
+// S1BUCKET-NOT: ds.reduce_scatter
+// S1BUCKET: ds.store_param %{{.*}}, @w.grad_shard : tensor<3xf32>
+// S1BUCKET: ds.store_param %{{.*}}, @b.grad_shard : tensor<1xf32>
+// S1BUCKET: ds.all_reduce
 
 // Stage 2: the accumulators are the shards. Both gradients fit one bucket of 20 elements: each
 // padded gradient is viewed as [5, shard] and the two sit side by side, [5, 1 + 3], so the

@@ -134,8 +134,9 @@ def ZeroPartition : Pass<"ds-zero", "mlir::ModuleOp"> {
     Runs on the functions ds-build-training makes. Each trainable parameter's optimizer state
     becomes this rank's flat shard of S = ceil(numel / N) elements of the parameter flattened
     and zero-padded to N * S (N the size of the mesh axis; `ds.shard` on the param says so).
-    - Stage 1: `@reduce_gradients` reduce-scatters each padded gradient accumulator into a shard
-      accumulator `@p.grad_shard`; the norm is the all-reduce of the shards' sums of squares.
+    - Stage 1: `@reduce_gradients` reduce-scatters the padded gradient accumulators into shard
+      accumulators `@p.grad_shard`, several per bucket of at most `reduce-bucket-size` padded
+      elements; the norm is the all-reduce of the shards' sums of squares.
     - Stage 2: `@micro_step` reduce-scatters each gradient where the backward pass finishes it,
       several gradients per bucket of at most `reduce-bucket-size` padded elements, and
       accumulates into `@p.grad`, which is now the shard; `@reduce_gradients` only computes
@@ -154,8 +155,7 @@ def ZeroPartition : Pass<"ds-zero", "mlir::ModuleOp"> {
   let options = [
     Option<"stage", "stage", "int64_t", /*default=*/"1", "ZeRO stage: 1, 2 or 3">,
     Option<"reduceBucketSize", "reduce-bucket-size", "int64_t", /*default=*/"500000000",
-           "stage 2: most elements one gradient reduce_scatter carries (a larger gradient "
-           "gets its own)">,
+           "most elements one gradient reduce_scatter carries (a larger gradient gets its own)">,
     Option<"prefetchBucketSize", "prefetch-bucket-size", "int64_t", /*default=*/"50000000",
            "stage 3: most padded elements gathered ahead of their first use">,
     Option<"paramPersistenceThreshold", "param-persistence-threshold", "int64_t",
