@@ -61,6 +61,9 @@ def main(argv=None):
     ap.add_argument("--vocab", type=int)
     ap.add_argument("--context", type=int, help="sequence length T")
     ap.add_argument("--batch", type=int, default=1, help="micro batch per rank (default 1)")
+    ap.add_argument("--init", action="store_true",
+                    help="give the parameters initializers (normal, std 0.02; layer norms ones "
+                         "and zeros) so ds-run can train the model, for benchmarks")
     ap.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
     args = ap.parse_args(argv)
 
@@ -77,12 +80,13 @@ def main(argv=None):
         ap.error("give --preset or every size: missing " + ", ".join("--" + m for m in missing))
     try:
         text = make_block.make_model(vocab, context, width, heads, layers, args.batch,
-                                     shapes_only=True)
+                                     shapes_only=not args.init)
     except ValueError as e:
         ap.error(str(e))
     name = args.preset or "custom"
     psi = parameter_count(vocab, context, width, layers)
-    text = f"// GPT {name}, shapes only: {psi} parameters.\n" + text
+    what = "initialized" if args.init else "shapes only"
+    text = f"// GPT {name}, {what}: {psi} parameters.\n" + text
     if args.output == "-":
         sys.stdout.write(text)
     else:
