@@ -98,10 +98,12 @@ LogicalResult ZeroPartitionPass::collectParams(int64_t groupSize) {
     if (role.getValue() == "gradient") {
       entry.accumulator = param;
     } else if (role.getValue() == "optimizer_state") {
-      if (param.getInitialValue() || !param.getInitializer() ||
-          param.getInitializer()->getDistribution() != InitDistribution::Zeros)
+      // Any initial value works (a shard's value describes the whole tensor), but the state
+      // is cut as its weight is, so their shapes must agree.
+      if (param.getTensorType().getShape() != weight.getTensorType().getShape())
         return param.emitError("ds-zero: optimizer state @")
-               << param.getSymName() << " must start as zeros to be sharded";
+               << param.getSymName() << " of type " << param.getTensorType()
+               << " is not shaped like its weight @" << weight.getSymName();
       entry.state.push_back(param);
     }
   }
