@@ -33,7 +33,7 @@ def main():
     ok = all(abs(v - args.expect) <= args.rtol * args.expect for v in volumes)
     print(f"{'OK' if ok else 'FAIL'}: communication per step and rank "
           f"{', '.join(f'{v:.6f}' for v in volumes)} x Psi, expected {args.expect} "
-          f"within {args.rtol:.0%}")
+          f"within rtol {args.rtol:g}")
     sys.exit(0 if ok else 1)
 
 
