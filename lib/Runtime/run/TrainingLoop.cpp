@@ -47,9 +47,14 @@ Status agree(const TrainingRun &run, Status status) {
   return Status::ok();
 }
 
-// The tensors a checkpoint holds: every weight (fp32 masters) and each optimizer state tensor,
-// named "<weight>.<state>" as torch's state_dict keys go, always whole and in its weight's
-// shape, so a checkpoint does not depend on the world size or ZeRO stage that wrote it.
+// The tensors a checkpoint holds: every weight in fp32 and each optimizer state tensor, named
+// "<weight>.<state>" as torch's state_dict keys go, always whole and in its weight's shape, so a
+// checkpoint does not depend on the world size, ZeRO stage or precision that wrote it.
+//
+// Mixed precision keeps the fp32 value of a weight in its master (optimizer state "master")
+// and a 16-bit copy in the weight itself: the master is saved under the weight's name (and not
+// again in the optimizer file), and a load sets the master and rounds it into the 16-bit weight,
+// as apply_update's cast does.
 //
 // Under ZeRO (stages 1 and 2, data parallelism over the whole world) a state tensor's buffer is
 // this rank's flat shard of S elements of the zero-padded flat tensor (N*S >= numel), which is
@@ -60,19 +65,27 @@ struct StateTensor {
   void *slot = nullptr;        // this rank's buffer
   int64_t shardElements = 0;   // 0: not sharded
   std::vector<char> staging;   // the padded flat whole tensor of a shard
+  Executor::Slot *halfWeight = nullptr; // a master's 16-bit weight (whole, or the same shard)
 };
+
+constexpr const char *kMasterState = "master";
 
 void checkpointTensors(Executor &executor, int worldSize, std::vector<CheckpointTensor> &weights,
                        std::vector<StateTensor> &state) {
-  std::map<std::string, const Executor::Slot *> weightSlots;
+  std::map<std::string, Executor::Slot *> weightSlots;
   for (const plan::Param &param : executor.plan().params())
     if (param.role() == plan::Param::WEIGHT)
       weightSlots[param.name()] = &executor.slot(param.buffer());
+  std::map<std::string, bool> hasMaster;
+  for (const plan::Param &param : executor.plan().params())
+    if (param.role() == plan::Param::OPTIMIZER_STATE && param.state() == kMasterState)
+      hasMaster[param.owner()] = true;
   for (const plan::Param &param : executor.plan().params()) {
     Executor::Slot &slot = executor.slot(param.buffer());
     CheckpointTensor tensor{param.name(), slot.dtype, slot.shape, slot.data};
     if (param.role() == plan::Param::WEIGHT) {
-      weights.push_back(tensor);
+      if (!hasMaster.count(param.name()))
+        weights.push_back(tensor);
       continue;
     }
     if (param.role() != plan::Param::OPTIMIZER_STATE)
@@ -81,7 +94,11 @@ void checkpointTensors(Executor &executor, int worldSize, std::vector<Checkpoint
     entry.whole = tensor;
     entry.whole.name = param.owner() + "." + param.state();
     entry.slot = slot.data;
-    const Executor::Slot *owner = weightSlots[param.owner()];
+    Executor::Slot *owner = weightSlots[param.owner()];
+    if (param.state() == kMasterState) {
+      entry.whole.name = param.owner();
+      entry.halfWeight = owner;
+    }
     int64_t elements = numElements(slot.shape);
     if (owner && slot.shape != owner->shape && slot.shape.size() == 1 &&
         elements * worldSize >= numElements(owner->shape)) {
@@ -92,6 +109,44 @@ void checkpointTensors(Executor &executor, int worldSize, std::vector<Checkpoint
     }
     state.push_back(std::move(entry));
   }
+}
+
+// The checkpoint's two files: masters go to the model file under their weights' names.
+void splitCheckpointTensors(const std::vector<StateTensor> &state,
+                            std::vector<CheckpointTensor> &weights,
+                            std::vector<CheckpointTensor> &optimizerState) {
+  for (const StateTensor &tensor : state)
+    (tensor.halfWeight ? weights : optimizerState).push_back(tensor.whole);
+}
+
+// The 16-bit weight rounded from its loaded master: the whole weight, or this rank's shard of
+// the padded flat tensor where the weight is sharded like its master.
+Status roundMasterIntoWeight(const StateTensor &master, int rank) {
+  Executor::Slot &weight = *master.halfWeight;
+  const float *source = static_cast<const float *>(master.whole.data);
+  int64_t count = numElements(weight.shape);
+  if (master.shardElements && count == master.shardElements)
+    source += rank * master.shardElements;
+  else if (count != numElements(master.whole.shape))
+    return Status::error("weight " + master.whole.name + " has " + std::to_string(count) +
+                         " elements; its master has " +
+                         std::to_string(numElements(master.whole.shape)));
+  if (master.whole.dtype != DType::F32)
+    return Status::error("the master of " + master.whole.name + " is not f32");
+  if (weight.dtype == DType::BF16) {
+    auto *out = static_cast<BFloat16 *>(weight.data);
+    for (int64_t i = 0; i < count; ++i)
+      out[i] = toBFloat16(source[i]);
+  } else if (weight.dtype == DType::F16) {
+    auto *out = static_cast<Half *>(weight.data);
+    for (int64_t i = 0; i < count; ++i)
+      out[i] = toHalf(source[i]);
+  } else if (weight.dtype == DType::F32) {
+    std::memcpy(weight.data, source, static_cast<size_t>(count) * sizeof(float));
+  } else {
+    return Status::error("weight " + master.whole.name + " is neither 16-bit nor f32");
+  }
+  return Status::ok();
 }
 
 // ZeRO shards over the data-parallel ranks; checkpoints assume those are the whole world.
@@ -163,8 +218,7 @@ Status Trainer::save(int64_t stepsDone) {
   if (run_.world.rank() == 0) {
     CheckpointContents contents;
     contents.weights = weights;
-    for (const StateTensor &tensor : state)
-      contents.optimizerState.push_back(tensor.whole);
+    splitCheckpointTensors(state, contents.weights, contents.optimizerState);
     LossScalerState scale = scaler_.state();
     contents.state["loss_scale"] = formatExactDouble(scale.scale);
     contents.state["loss_scale_hysteresis"] = std::to_string(scale.hysteresis);
@@ -190,8 +244,7 @@ Status Trainer::load() {
   std::vector<CheckpointTensor> weights, wholeState;
   std::vector<StateTensor> state;
   checkpointTensors(run_.executor, run_.world.size(), weights, state);
-  for (const StateTensor &tensor : state)
-    wholeState.push_back(tensor.whole);
+  splitCheckpointTensors(state, weights, wholeState);
   auto loaded = loadCheckpoint(run_.options.loadDir, weights, wholeState);
   Status status = loaded.status();
   if (loaded) {
@@ -206,6 +259,9 @@ Status Trainer::load() {
                   tensor.staging.data() + run_.world.rank() * tensor.shardElements * element,
                   tensor.shardElements * element);
     }
+    for (const StateTensor &tensor : state)
+      if (tensor.halfWeight && status.isOk())
+        status = roundMasterIntoWeight(tensor, run_.world.rank());
   }
   if (loaded) {
     const auto &values = loaded->state;
@@ -217,7 +273,8 @@ Status Trainer::load() {
       return Status::ok();
     };
     int64_t batch = 0;
-    status = number("train_batch_size", batch);
+    if (status.isOk())
+      status = number("train_batch_size", batch);
     if (status.isOk() && batch != config_.train_batch_size())
       status = Status::error(loaded->directory + ": the checkpoint was trained with "
                              "train_batch_size " + std::to_string(batch) + ", this plan uses " +
