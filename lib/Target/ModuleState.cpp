@@ -111,6 +111,13 @@ FailureOr<llvm::StringMap<uint32_t>> addParams(ModuleOp module,
       if (auto state = paramOp->getAttrOfType<StringAttr>("ds.state"))
         param.set_state(state.str());
     }
+    // The verifier has checked the layout; data and init below describe the whole tensor.
+    if (auto shard = paramOp->getAttrOfType<DictionaryAttr>("ds.shard")) {
+      plan::Shard &out = *param.mutable_shard();
+      out.set_axis(shard.getAs<StringAttr>("axis").str());
+      for (int64_t dim : shard.getAs<DenseI64ArrayAttr>("shape").asArrayRef())
+        out.add_whole_shape(dim);
+    }
     if (std::optional<ElementsAttr> value = paramOp.getInitialValue()) {
       FailureOr<std::string> bytes = getTensorBytes(*value, paramOp.getLoc());
       if (failed(bytes))

@@ -115,16 +115,18 @@ LogicalResult ZeroPartitionPass::collectParams(int64_t groupSize) {
     if (role.getValue() == "gradient") {
       entry.accumulator = param;
     } else if (role.getValue() == "optimizer_state") {
-      // The master starts as the weight's value; it is sharded whole-valued like any state.
+      // Any initial value works (a shard's value describes the whole tensor), but the state
+      // is cut as its weight is, so their shapes must agree.
+      if (param.getTensorType().getShape() != weight.getTensorType().getShape())
+        return param.emitError("ds-zero: optimizer state @")
+               << param.getSymName() << " of type " << param.getTensorType()
+               << " is not shaped like its weight @" << weight.getSymName();
+      // The mixed-precision master is sharded like the state but updated as the weight.
       auto state = param->getAttrOfType<StringAttr>("ds.state");
       if (state && state.getValue() == "master") {
         entry.master = param;
         continue;
       }
-      if (param.getInitialValue() || !param.getInitializer() ||
-          param.getInitializer()->getDistribution() != InitDistribution::Zeros)
-        return param.emitError("ds-zero: optimizer state @")
-               << param.getSymName() << " must start as zeros to be sharded";
       entry.state.push_back(param);
     }
   }

@@ -45,7 +45,10 @@ void mlir::ds::makeShardParam(ParamOp param, const ShardLayout &layout, StringRe
                               StringRef axis) {
   MLIRContext *context = param.getContext();
   Builder builder(context);
-  Type element = param.getTensorType().getElementType();
+  RankedTensorType whole = param.getTensorType();
+  Type element = whole.getElementType();
+  // The initial value or initializer stays as it is: it describes the whole tensor, and each
+  // rank's runtime takes its piece of it.
   param.setTypeAttr(TypeAttr::get(RankedTensorType::get({layout.shardSize}, element)));
   param->setAttr("ds.shard",
                  builder.getDictionaryAttr({
@@ -54,5 +57,6 @@ void mlir::ds::makeShardParam(ParamOp param, const ShardLayout &layout, StringRe
                      builder.getNamedAttr("numel", builder.getI64IntegerAttr(layout.numel)),
                      builder.getNamedAttr("padded",
                                           builder.getI64IntegerAttr(layout.getPaddedSize())),
+                     builder.getNamedAttr("shape", builder.getDenseI64ArrayAttr(whole.getShape())),
                  }));
 }

@@ -34,8 +34,9 @@ Value buildPaddedFlat(OpBuilder &builder, Location loc, Value value, const Shard
 Value buildUnpadded(OpBuilder &builder, Location loc, Value paddedFlat, RankedTensorType type);
 
 /// Turns `param` into this rank's shard (a flat tensor of layout.shardSize elements) and records
-/// the layout as `ds.shard = {mesh, axis, numel, padded}` so later passes and readers of the
-/// plan can tell a shard from a whole tensor.
+/// the layout as `ds.shard = {mesh, axis, numel, padded, shape}` (shape: the whole tensor's) so
+/// later passes and readers of the plan can tell a shard from a whole tensor. An initial value
+/// or initializer is kept: it describes the whole tensor.
 void makeShardParam(ParamOp param, const ShardLayout &layout, StringRef mesh, StringRef axis);
 
 } // namespace mlir::ds

@@ -5,7 +5,7 @@
 // Megatron does): the partial logits are summed with an all_reduce before the loss.
 
 // CHECK:      version {
-// CHECK-NEXT:   major: 2
+// CHECK-NEXT:   major: 3
 // CHECK-NEXT: }
 // CHECK-NEXT: producer: "ds-opt"
 // CHECK-NEXT: mesh {

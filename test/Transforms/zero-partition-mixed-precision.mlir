@@ -1,5 +1,5 @@
-// RUN: ds-opt %s --ds-build-training="precision=bf16 dp-size=5 micro-batches=5" --ds-zero="stage=1" --canonicalize | FileCheck %s --check-prefix=S1
-// RUN: ds-opt %s --ds-build-training="precision=bf16 dp-size=5 micro-batches=5" --ds-zero="stage=2" --canonicalize | FileCheck %s --check-prefix=S2
+// RUN: ds-opt %s -split-input-file --ds-build-training="precision=bf16 dp-size=5 micro-batches=5" --ds-zero="stage=1" --canonicalize | FileCheck %s --check-prefix=S1
+// RUN: ds-opt %s -split-input-file --ds-build-training="precision=bf16 dp-size=5 micro-batches=5" --ds-zero="stage=2" --canonicalize | FileCheck %s --check-prefix=S2
 
 // ZeRO on DeepSpeed's mixed-precision layout: the fp32 master is sharded like the Adam state
 // (it keeps its whole initial value or initializer; each rank takes its slice), gradients are
@@ -8,7 +8,7 @@
 // weight. A 4x3 weight on 5 ranks: shards of 3, padded to 15.
 
 // S1-DAG: ds.param @w : tensor<4x3xbf16> init #ds.init<normal, mean = 0.000000e+00, std = 5.000000e-01, seed = 1>{{$}}
-// S1-DAG: ds.param @w.master : tensor<3xf32> init #ds.init<normal, mean = 0.000000e+00, std = 5.000000e-01, seed = 1> {ds.owner = "w", ds.role = "optimizer_state", ds.shard = {axis = "dp", mesh = @dp_mesh, numel = 12 : i64, padded = 15 : i64}, ds.state = "master"}
+// S1-DAG: ds.param @w.master : tensor<3xf32> init #ds.init<normal, mean = 0.000000e+00, std = 5.000000e-01, seed = 1> {ds.owner = "w", ds.role = "optimizer_state", ds.shard = {axis = "dp", mesh = @dp_mesh, numel = 12 : i64, padded = 15 : i64, shape = array<i64: 4, 3>}, ds.state = "master"}
 // S1-DAG: ds.param @w.grad : tensor<4x3xbf16> init #ds.init<zeros> {ds.owner = "w", ds.role = "gradient"}
 // S1-DAG: ds.param @w.grad_shard : tensor<3xbf16> init #ds.init<zeros> {{.*}}ds.shard
 // S1-DAG: ds.param @w.exp_avg : tensor<3xf32> init #ds.init<zeros> {{.*}}ds.shard
@@ -68,5 +68,19 @@ func.func @forward(%x: tensor<2x4xf32>) -> tensor<f32> {
   %h = ds.matmul %x, %w : (tensor<2x4xf32>, tensor<4x3xf32>) -> tensor<2x3xf32>
   %o = ds.mul %h, %s : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
   %l = ds.reduce_mean %o axes = [0, 1] : tensor<2x3xf32> -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// -----
+
+// A stored weight: the bf16 weight holds the rounded value, the master shard the whole exact
+// fp32 value (each rank takes its piece when the plan runs).
+// S1-LABEL: ds.param @v : tensor<2x2xbf16> = dense<{{\[\[}}1.000980e-01, 3.140630e+00], [1.000000e+00, -2.500000e+00]]>
+// S1: ds.param @v.master : tensor<1xf32> = whole dense<{{\[\[}}1.000000e-01, 3.141590e+00], [1.000000e+00, -2.500000e+00]]> : tensor<2x2xf32> {{.*}}ds.state = "master"
+ds.param @v : tensor<2x2xf32> = dense<[[0.1, 3.14159], [1.0, -2.5]]>
+func.func @forward(%x: tensor<2x2xf32>) -> tensor<f32> {
+  %v = ds.load_param @v : tensor<2x2xf32>
+  %y = ds.mul %x, %v : tensor<2x2xf32>
+  %l = ds.reduce_sum %y axes = [0, 1] : tensor<2x2xf32> -> tensor<f32>
   return %l : tensor<f32>
 }

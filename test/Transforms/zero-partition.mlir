@@ -10,8 +10,8 @@
 // Stage 1: the optimizer state is sharded; the gradients accumulate whole and are
 // reduce-scattered into shard accumulators once per step.
 // S1-DAG: ds.param @w.grad : tensor<4x3xf32> init #ds.init<zeros> {ds.owner = "w", ds.role = "gradient"}
-// S1-DAG: ds.param @w.grad_shard : tensor<3xf32> init #ds.init<zeros> {ds.owner = "w", ds.role = "gradient", ds.shard = {axis = "dp", mesh = @dp_mesh, numel = 12 : i64, padded = 15 : i64}}
-// S1-DAG: ds.param @w.exp_avg : tensor<3xf32> init #ds.init<zeros> {ds.owner = "w", ds.role = "optimizer_state", ds.shard = {axis = "dp", mesh = @dp_mesh, numel = 12 : i64, padded = 15 : i64}, ds.state = "exp_avg"}
+// S1-DAG: ds.param @w.grad_shard : tensor<3xf32> init #ds.init<zeros> {ds.owner = "w", ds.role = "gradient", ds.shard = {axis = "dp", mesh = @dp_mesh, numel = 12 : i64, padded = 15 : i64, shape = array<i64: 4, 3>}}
+// S1-DAG: ds.param @w.exp_avg : tensor<3xf32> init #ds.init<zeros> {ds.owner = "w", ds.role = "optimizer_state", ds.shard = {axis = "dp", mesh = @dp_mesh, numel = 12 : i64, padded = 15 : i64, shape = array<i64: 4, 3>}, ds.state = "exp_avg"}
 // S1-DAG: ds.param @w.exp_avg_sq : tensor<3xf32> {{.*}}ds.state = "exp_avg_sq"
 // S1-DAG: ds.param @b.exp_avg : tensor<1xf32> {{.*}}padded = 5 : i64
 // S1-DAG: ds.param frozen @scale : tensor<3xf32> init #ds.init<ones>{{$}}
@@ -60,7 +60,7 @@
 // padded gradient is viewed as [5, shard] and the two sit side by side, [5, 1 + 3], so the
 // scattered row splits into the bias's and the weight's shards (the bias's gradient is
 // finished first).
-// S2-DAG: ds.param @w.grad : tensor<3xf32> init #ds.init<zeros> {ds.owner = "w", ds.role = "gradient", ds.shard = {axis = "dp", mesh = @dp_mesh, numel = 12 : i64, padded = 15 : i64}}
+// S2-DAG: ds.param @w.grad : tensor<3xf32> init #ds.init<zeros> {ds.owner = "w", ds.role = "gradient", ds.shard = {axis = "dp", mesh = @dp_mesh, numel = 12 : i64, padded = 15 : i64, shape = array<i64: 4, 3>}}
 // S2-DAG: ds.param @b.grad : tensor<1xf32>
 // S2-LABEL: func.func @micro_step
 // S2: %[[DB:.*]] = ds.reduce_sum

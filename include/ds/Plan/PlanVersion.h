@@ -9,7 +9,7 @@
 
 namespace ds::plan {
 /// A runtime reads plans of its own major version and any minor version.
-inline constexpr unsigned kPlanVersionMajor = 2;
+inline constexpr unsigned kPlanVersionMajor = 3; // 3: Param.shard (a shard's value is the whole tensor)
 inline constexpr unsigned kPlanVersionMinor = 0;
 } // namespace ds::plan
 

@@ -126,40 +126,74 @@ Status Executor::initialize() {
   return Status::ok();
 }
 
+// Fills `out` with elements [first, first + n) of `param`'s value (its data or initializer),
+// which has `numel` elements: the whole tensor's, whatever piece of it the rank keeps.
+static Status fillParamValue(const plan::Param &param, DType dtype, int64_t numel, int64_t first,
+                             int64_t n, void *out) {
+  if (param.has_init()) {
+    const plan::Initializer &init = param.init();
+    if (dtype == DType::F32) {
+      float *o = static_cast<float *>(out);
+      for (int64_t i = 0; i < n; ++i)
+        o[i] = static_cast<float>(initialValue(init, first + i));
+    } else if (dtype == DType::F64) {
+      double *o = static_cast<double *>(out);
+      for (int64_t i = 0; i < n; ++i)
+        o[i] = initialValue(init, first + i);
+    } else if (dtype == DType::BF16) {
+      auto *o = static_cast<BFloat16 *>(out);
+      for (int64_t i = 0; i < n; ++i)
+        o[i] = toBFloat16(static_cast<float>(initialValue(init, first + i)));
+    } else if (dtype == DType::F16) {
+      auto *o = static_cast<Half *>(out);
+      for (int64_t i = 0; i < n; ++i)
+        o[i] = toHalf(static_cast<float>(initialValue(init, first + i)));
+    } else {
+      return Status::error("parameter " + param.name() + ": initializers need a float type");
+    }
+    return Status::ok();
+  }
+  int64_t element = dtypeSize(dtype);
+  if (static_cast<int64_t>(param.data().size()) != numel * element)
+    return Status::error("parameter " + param.name() + " has " + std::to_string(param.data().size()) +
+                         " bytes of data, expected " + std::to_string(numel * element));
+  std::memcpy(out, param.data().data() + first * element, n * element);
+  return Status::ok();
+}
+
 Status Executor::initializeParam(const plan::Param &param) {
   Slot &s = slots_[param.buffer()];
   auto ptr = ensureAllocated(param.buffer());
   if (!ptr)
     return ptr.status();
   s.persistent = true;
-  if (param.has_init()) {
-    int64_t n = numElements(s.shape);
-    if (s.dtype == DType::F32) {
-      float *out = static_cast<float *>(*ptr);
-      for (int64_t i = 0; i < n; ++i)
-        out[i] = static_cast<float>(initialValue(param.init(), i));
-    } else if (s.dtype == DType::F64) {
-      double *out = static_cast<double *>(*ptr);
-      for (int64_t i = 0; i < n; ++i)
-        out[i] = initialValue(param.init(), i);
-    } else if (s.dtype == DType::BF16) {
-      auto *out = static_cast<BFloat16 *>(*ptr);
-      for (int64_t i = 0; i < n; ++i)
-        out[i] = toBFloat16(static_cast<float>(initialValue(param.init(), i)));
-    } else if (s.dtype == DType::F16) {
-      auto *out = static_cast<Half *>(*ptr);
-      for (int64_t i = 0; i < n; ++i)
-        out[i] = toHalf(static_cast<float>(initialValue(param.init(), i)));
-    } else {
-      return Status::error("parameter " + param.name() + ": initializers need a float type");
-    }
-    return Status::ok();
+  if (!param.has_shard()) {
+    int64_t numel = numElements(s.shape);
+    return fillParamValue(param, s.dtype, numel, 0, numel, *ptr);
   }
-  if (static_cast<int64_t>(param.data().size()) != s.bytes)
-    return Status::error("parameter " + param.name() + " has " + std::to_string(param.data().size()) +
-                         " bytes of data, expected " + std::to_string(s.bytes));
-  std::memcpy(*ptr, param.data().data(), s.bytes);
-  return Status::ok();
+
+  // A ZeRO shard: the value describes the whole tensor; this rank keeps piece c, elements
+  // [c*S, (c+1)*S) of it flattened and zero-padded, c its coordinate on the shard's mesh axis.
+  // Only the piece is made (an initializer's element i depends on i alone).
+  const plan::Shard &shard = param.shard();
+  Communicator *axis = group(shard.axis());
+  if (!axis)
+    return Status::error("parameter " + param.name() + " is sharded over mesh axis '" +
+                         shard.axis() + "', which the plan's mesh does not have");
+  Shape whole(shard.whole_shape().begin(), shard.whole_shape().end());
+  int64_t numel = numElements(whole);
+  int64_t piece = numElements(s.shape);
+  int64_t members = axis->size();
+  int64_t expected = (numel + members - 1) / members;
+  if (s.shape.size() != 1 || piece != expected)
+    return Status::error("parameter " + param.name() + ": a shard of " + std::to_string(numel) +
+                         " elements over the " + std::to_string(members) + " ranks of axis '" +
+                         shard.axis() + "' has " + std::to_string(expected) +
+                         " elements, but its buffer holds " + std::to_string(piece));
+  int64_t first = axis->rank() * piece;
+  int64_t present = std::clamp<int64_t>(numel - first, 0, piece);
+  std::memset(*ptr, 0, s.bytes); // the padding past the whole tensor's end
+  return fillParamValue(param, s.dtype, numel, first, present, *ptr);
 }
 
 StatusOr<void *> Executor::ensureAllocated(uint32_t id) {

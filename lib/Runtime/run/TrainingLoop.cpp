@@ -56,97 +56,137 @@ Status agree(const TrainingRun &run, Status status) {
 // again in the optimizer file), and a load sets the master and rounds it into the 16-bit weight,
 // as apply_update's cast does.
 //
-// Under ZeRO (stages 1 and 2, data parallelism over the whole world) a state tensor's buffer is
-// this rank's flat shard of S elements of the zero-padded flat tensor (N*S >= numel), which is
-// how it is recognized: flat, and shaped unlike its weight. For a save the whole tensor is
-// gathered from every rank; on load each rank takes its slice, whatever N wrote the checkpoint.
-struct StateTensor {
-  CheckpointTensor whole;      // name, dtype, the weight's shape; data: the slot or `staging`
+// A param the plan marks as a ZeRO shard (Param.shard: a weight under stage 3, optimizer state
+// under stages 1 and 2) holds this rank's S elements of the zero-padded flat whole tensor. For a
+// save the whole tensor is gathered over the shard's mesh axis; on load each rank takes its
+// slice, whatever N wrote the checkpoint.
+struct SavedTensor {
+  CheckpointTensor whole;      // name, dtype, the whole shape; data: the slot or `staging`
   void *slot = nullptr;        // this rank's buffer
-  int64_t shardElements = 0;   // 0: not sharded
+  Communicator *axis = nullptr; // the shard's mesh axis; null: not sharded
+  int64_t shardElements = 0;
   std::vector<char> staging;   // the padded flat whole tensor of a shard
   Executor::Slot *halfWeight = nullptr; // a master's 16-bit weight (whole, or the same shard)
 };
 
 constexpr const char *kMasterState = "master";
 
-void checkpointTensors(Executor &executor, int worldSize, std::vector<CheckpointTensor> &weights,
-                       std::vector<StateTensor> &state) {
-  std::map<std::string, Executor::Slot *> weightSlots;
-  for (const plan::Param &param : executor.plan().params())
-    if (param.role() == plan::Param::WEIGHT)
-      weightSlots[param.name()] = &executor.slot(param.buffer());
-  std::map<std::string, bool> hasMaster;
+// `weights` gets the masters in place of the weights they keep the fp32 value of.
+Status checkpointTensors(Executor &executor, std::vector<SavedTensor> &weights,
+                         std::vector<SavedTensor> &state) {
+  std::map<std::string, Executor::Slot *> halfWeights; // weights that have a master
   for (const plan::Param &param : executor.plan().params())
     if (param.role() == plan::Param::OPTIMIZER_STATE && param.state() == kMasterState)
-      hasMaster[param.owner()] = true;
+      halfWeights[param.owner()] = nullptr;
+  for (const plan::Param &param : executor.plan().params())
+    if (param.role() == plan::Param::WEIGHT && halfWeights.count(param.name()))
+      halfWeights[param.name()] = &executor.slot(param.buffer());
   for (const plan::Param &param : executor.plan().params()) {
+    bool weight = param.role() == plan::Param::WEIGHT;
+    if (!weight && param.role() != plan::Param::OPTIMIZER_STATE)
+      continue;
+    if (weight && halfWeights.count(param.name()))
+      continue;
+    bool master = !weight && param.state() == kMasterState;
     Executor::Slot &slot = executor.slot(param.buffer());
-    CheckpointTensor tensor{param.name(), slot.dtype, slot.shape, slot.data};
-    if (param.role() == plan::Param::WEIGHT) {
-      if (!hasMaster.count(param.name()))
-        weights.push_back(tensor);
-      continue;
-    }
-    if (param.role() != plan::Param::OPTIMIZER_STATE)
-      continue;
-    StateTensor entry;
-    entry.whole = tensor;
-    entry.whole.name = param.owner() + "." + param.state();
+    SavedTensor entry;
+    entry.whole = CheckpointTensor{weight || master ? (weight ? param.name() : param.owner())
+                                                    : param.owner() + "." + param.state(),
+                                   slot.dtype, slot.shape, slot.data};
     entry.slot = slot.data;
-    Executor::Slot *owner = weightSlots[param.owner()];
-    if (param.state() == kMasterState) {
-      entry.whole.name = param.owner();
-      entry.halfWeight = owner;
+    if (master) {
+      entry.halfWeight = halfWeights[param.owner()];
+      if (!entry.halfWeight)
+        return Status::error("master " + param.name() + " names no weight " + param.owner());
     }
-    int64_t elements = numElements(slot.shape);
-    if (owner && slot.shape != owner->shape && slot.shape.size() == 1 &&
-        elements * worldSize >= numElements(owner->shape)) {
-      entry.shardElements = elements;
-      entry.whole.shape = owner->shape;
-      entry.staging.resize(static_cast<size_t>(elements * worldSize) * dtypeSize(slot.dtype));
+    if (param.has_shard()) {
+      entry.axis = executor.group(param.shard().axis());
+      if (!entry.axis)
+        return Status::error("parameter " + param.name() + " is sharded over mesh axis '" +
+                             param.shard().axis() + "', which the plan's mesh does not have");
+      entry.shardElements = numElements(slot.shape);
+      entry.whole.shape.assign(param.shard().whole_shape().begin(),
+                               param.shard().whole_shape().end());
+      entry.staging.resize(static_cast<size_t>(entry.shardElements * entry.axis->size()) *
+                           dtypeSize(slot.dtype));
       entry.whole.data = entry.staging.data();
     }
-    state.push_back(std::move(entry));
-  }
-}
-
-// The checkpoint's two files: masters go to the model file under their weights' names.
-void splitCheckpointTensors(const std::vector<StateTensor> &state,
-                            std::vector<CheckpointTensor> &weights,
-                            std::vector<CheckpointTensor> &optimizerState) {
-  for (const StateTensor &tensor : state)
-    (tensor.halfWeight ? weights : optimizerState).push_back(tensor.whole);
-}
-
-// The 16-bit weight rounded from its loaded master: the whole weight, or this rank's shard of
-// the padded flat tensor where the weight is sharded like its master.
-Status roundMasterIntoWeight(const StateTensor &master, int rank) {
-  Executor::Slot &weight = *master.halfWeight;
-  const float *source = static_cast<const float *>(master.whole.data);
-  int64_t count = numElements(weight.shape);
-  if (master.shardElements && count == master.shardElements)
-    source += rank * master.shardElements;
-  else if (count != numElements(master.whole.shape))
-    return Status::error("weight " + master.whole.name + " has " + std::to_string(count) +
-                         " elements; its master has " +
-                         std::to_string(numElements(master.whole.shape)));
-  if (master.whole.dtype != DType::F32)
-    return Status::error("the master of " + master.whole.name + " is not f32");
-  if (weight.dtype == DType::BF16) {
-    auto *out = static_cast<BFloat16 *>(weight.data);
-    for (int64_t i = 0; i < count; ++i)
-      out[i] = toBFloat16(source[i]);
-  } else if (weight.dtype == DType::F16) {
-    auto *out = static_cast<Half *>(weight.data);
-    for (int64_t i = 0; i < count; ++i)
-      out[i] = toHalf(source[i]);
-  } else if (weight.dtype == DType::F32) {
-    std::memcpy(weight.data, source, static_cast<size_t>(count) * sizeof(float));
-  } else {
-    return Status::error("weight " + master.whole.name + " is neither 16-bit nor f32");
+    (weight || master ? weights : state).push_back(std::move(entry));
   }
   return Status::ok();
+}
+
+// After a load: each master's 16-bit weight rounded from it (to nearest even, as the cast
+// kernel rounds): the whole weight, or this rank's piece where it is sharded like the master.
+Status roundMastersIntoWeights(const std::vector<SavedTensor> &tensors) {
+  for (const SavedTensor &master : tensors) {
+    if (!master.halfWeight)
+      continue;
+    Executor::Slot &weight = *master.halfWeight;
+    if (master.whole.dtype != DType::F32)
+      return Status::error("the master of " + master.whole.name + " is not f32");
+    const float *source = static_cast<const float *>(master.whole.data);
+    int64_t count = numElements(weight.shape);
+    if (master.axis && count == master.shardElements)
+      source = static_cast<const float *>(master.slot);
+    else if (count != numElements(master.whole.shape))
+      return Status::error("weight " + master.whole.name + " has " + std::to_string(count) +
+                           " elements; its master has " +
+                           std::to_string(numElements(master.whole.shape)));
+    if (weight.dtype == DType::BF16) {
+      auto *out = static_cast<BFloat16 *>(weight.data);
+      for (int64_t i = 0; i < count; ++i)
+        out[i] = toBFloat16(source[i]);
+    } else if (weight.dtype == DType::F16) {
+      auto *out = static_cast<Half *>(weight.data);
+      for (int64_t i = 0; i < count; ++i)
+        out[i] = toHalf(source[i]);
+    } else if (weight.dtype == DType::F32) {
+      std::memcpy(weight.data, source, static_cast<size_t>(count) * sizeof(float));
+    } else {
+      return Status::error("weight " + master.whole.name + " is neither 16-bit nor f32");
+    }
+  }
+  return Status::ok();
+}
+
+std::vector<CheckpointTensor> wholeTensors(const std::vector<SavedTensor> &tensors) {
+  std::vector<CheckpointTensor> whole;
+  for (const SavedTensor &tensor : tensors)
+    whole.push_back(tensor.whole);
+  return whole;
+}
+
+// Collective over each shard's axis: every member contributes its piece, whoever writes.
+Status gatherShards(std::vector<SavedTensor> &tensors, double timeoutSeconds) {
+  for (SavedTensor &tensor : tensors) {
+    if (!tensor.axis)
+      continue;
+    Status status = Status::ok();
+    auto gathered = tensor.axis->allGather(tensor.slot, tensor.staging.data(),
+                                           tensor.shardElements, tensor.whole.dtype);
+    if (gathered)
+      status = (*gathered)->wait(timeoutSeconds);
+    else
+      status = gathered.status();
+    if (!status.isOk())
+      return status.withContext("gathering " + tensor.whole.name + " for the checkpoint");
+  }
+  return Status::ok();
+}
+
+// Each rank keeps its slice of the zero-padded flat tensor (the padding stays zero).
+void sliceShards(std::vector<SavedTensor> &tensors) {
+  for (SavedTensor &tensor : tensors) {
+    if (!tensor.axis)
+      continue;
+    size_t element = dtypeSize(tensor.whole.dtype);
+    size_t wholeBytes = static_cast<size_t>(numElements(tensor.whole.shape)) * element;
+    std::memset(tensor.staging.data() + wholeBytes, 0, tensor.staging.size() - wholeBytes);
+    std::memcpy(tensor.slot,
+                tensor.staging.data() + tensor.axis->rank() * tensor.shardElements * element,
+                tensor.shardElements * element);
+  }
 }
 
 // ZeRO shards over the data-parallel ranks; checkpoints assume those are the whole world.
@@ -198,27 +238,15 @@ Status Trainer::microSteps(int64_t step, double &meanLoss) {
 
 Status Trainer::save(int64_t stepsDone) {
   DS_RETURN_IF_ERROR(checkShardLayout(config_, run_.world.size()));
+  std::vector<SavedTensor> weights, state;
+  DS_RETURN_IF_ERROR(checkpointTensors(run_.executor, weights, state));
+  DS_RETURN_IF_ERROR(gatherShards(weights, run_.options.commTimeoutSeconds));
+  DS_RETURN_IF_ERROR(gatherShards(state, run_.options.commTimeoutSeconds));
   Status status = Status::ok();
-  std::vector<CheckpointTensor> weights;
-  std::vector<StateTensor> state;
-  checkpointTensors(run_.executor, run_.world.size(), weights, state);
-  // Collective: every rank contributes its shards, whoever writes.
-  for (StateTensor &tensor : state) {
-    if (!tensor.shardElements)
-      continue;
-    auto gathered = run_.world.allGather(tensor.slot, tensor.staging.data(), tensor.shardElements,
-                                         tensor.whole.dtype);
-    if (gathered)
-      status = (*gathered)->wait(run_.options.commTimeoutSeconds);
-    else
-      status = gathered.status();
-    if (!status.isOk())
-      return status.withContext("gathering " + tensor.whole.name + " for the checkpoint");
-  }
   if (run_.world.rank() == 0) {
     CheckpointContents contents;
-    contents.weights = weights;
-    splitCheckpointTensors(state, contents.weights, contents.optimizerState);
+    contents.weights = wholeTensors(weights);
+    contents.optimizerState = wholeTensors(state);
     LossScalerState scale = scaler_.state();
     contents.state["loss_scale"] = formatExactDouble(scale.scale);
     contents.state["loss_scale_hysteresis"] = std::to_string(scale.hysteresis);
@@ -241,27 +269,14 @@ Status Trainer::save(int64_t stepsDone) {
 
 Status Trainer::load() {
   DS_RETURN_IF_ERROR(checkShardLayout(config_, run_.world.size()));
-  std::vector<CheckpointTensor> weights, wholeState;
-  std::vector<StateTensor> state;
-  checkpointTensors(run_.executor, run_.world.size(), weights, state);
-  splitCheckpointTensors(state, weights, wholeState);
-  auto loaded = loadCheckpoint(run_.options.loadDir, weights, wholeState);
+  std::vector<SavedTensor> weights, state;
+  DS_RETURN_IF_ERROR(checkpointTensors(run_.executor, weights, state));
+  auto loaded = loadCheckpoint(run_.options.loadDir, wholeTensors(weights), wholeTensors(state));
   Status status = loaded.status();
   if (loaded) {
-    // Each rank keeps its slice of the zero-padded flat tensor (the padding stays zero).
-    for (StateTensor &tensor : state) {
-      if (!tensor.shardElements)
-        continue;
-      size_t element = dtypeSize(tensor.whole.dtype);
-      size_t wholeBytes = static_cast<size_t>(numElements(tensor.whole.shape)) * element;
-      std::memset(tensor.staging.data() + wholeBytes, 0, tensor.staging.size() - wholeBytes);
-      std::memcpy(tensor.slot,
-                  tensor.staging.data() + run_.world.rank() * tensor.shardElements * element,
-                  tensor.shardElements * element);
-    }
-    for (const StateTensor &tensor : state)
-      if (tensor.halfWeight && status.isOk())
-        status = roundMasterIntoWeight(tensor, run_.world.rank());
+    sliceShards(weights);
+    sliceShards(state);
+    status = roundMastersIntoWeights(weights);
   }
   if (loaded) {
     const auto &values = loaded->state;

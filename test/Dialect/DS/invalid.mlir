@@ -246,6 +246,72 @@ func.func @gather_float_indices(%w: tensor<50x16xf32>, %i: tensor<2xf32>) {
 
 // -----
 
+// A shard's initial value describes the whole tensor, not the piece.
+// expected-error @+1 {{initial value of type 'tensor<2xf32>' does not match the whole tensor's type 'tensor<5xf32>'}}
+ds.param @m : tensor<2xf32> = whole dense<1.0> : tensor<2xf32> {ds.shard = {axis = "dp", mesh = @mesh, numel = 5 : i64, padded = 6 : i64, shape = array<i64: 5>}}
+
+// -----
+
+// expected-error @+1 {{initial value of type 'tensor<6xf32>' does not match the whole tensor's type 'tensor<2x3xf32>'}}
+ds.param @m : tensor<3xf32> = whole dense<1.0> : tensor<6xf32> {ds.shard = {axis = "dp", mesh = @mesh, numel = 6 : i64, padded = 6 : i64, shape = array<i64: 2, 3>}}
+
+// -----
+
+// expected-error @+1 {{initial value of type 'tensor<5xf16>' does not match the whole tensor's type 'tensor<5xf32>'}}
+ds.param @m : tensor<3xf32> = whole dense<1.0> : tensor<5xf16> {ds.shard = {axis = "dp", mesh = @mesh, numel = 5 : i64, padded = 6 : i64, shape = array<i64: 5>}}
+
+// -----
+
+// expected-error @+1 {{ds.shard needs 'shape', the whole tensor's shape (array<i64>)}}
+ds.param @m : tensor<3xf32> init #ds.init<zeros> {ds.shard = {axis = "dp", mesh = @mesh, numel = 5 : i64, padded = 6 : i64}}
+
+// -----
+
+// expected-error @+1 {{ds.shard needs 'mesh', the symbol of a ds.mesh}}
+ds.param @m : tensor<3xf32> init #ds.init<zeros> {ds.shard = {axis = "dp", numel = 5 : i64, padded = 6 : i64, shape = array<i64: 5>}}
+
+// -----
+
+// expected-error @+1 {{ds.shard needs 'axis', a mesh axis name}}
+ds.param @m : tensor<3xf32> init #ds.init<zeros> {ds.shard = {mesh = @mesh, numel = 5 : i64, padded = 6 : i64, shape = array<i64: 5>}}
+
+// -----
+
+// expected-error @+1 {{ds.shard needs integer 'numel' and 'padded'}}
+ds.param @m : tensor<3xf32> init #ds.init<zeros> {ds.shard = {axis = "dp", mesh = @mesh, numel = 5 : i64, shape = array<i64: 5>}}
+
+// -----
+
+// expected-error @+1 {{ds.shard must be a dictionary, got "dp"}}
+ds.param @m : tensor<3xf32> init #ds.init<zeros> {ds.shard = "dp"}
+
+// -----
+
+// expected-error @+1 {{a shard (ds.shard) must be a flat tensor, got 'tensor<1x3xf32>'}}
+ds.param @m : tensor<1x3xf32> init #ds.init<zeros> {ds.shard = {axis = "dp", mesh = @mesh, numel = 5 : i64, padded = 6 : i64, shape = array<i64: 5>}}
+
+// -----
+
+// expected-error @+1 {{ds.shard numel 5 is not the number of elements of shape [2, 3] (6)}}
+ds.param @m : tensor<3xf32> init #ds.init<zeros> {ds.shard = {axis = "dp", mesh = @mesh, numel = 5 : i64, padded = 6 : i64, shape = array<i64: 2, 3>}}
+
+// -----
+
+// expected-error @+1 {{ds.shard padded size 4 is smaller than numel 5}}
+ds.param @m : tensor<2xf32> init #ds.init<zeros> {ds.shard = {axis = "dp", mesh = @mesh, numel = 5 : i64, padded = 4 : i64, shape = array<i64: 5>}}
+
+// -----
+
+// expected-error @+1 {{ds.shard padded size 7 is not a whole number of shards of 3 elements}}
+ds.param @m : tensor<3xf32> init #ds.init<zeros> {ds.shard = {axis = "dp", mesh = @mesh, numel = 5 : i64, padded = 7 : i64, shape = array<i64: 5>}}
+
+// -----
+
+// expected-error @+1 {{ds.shard shape has a negative dimension -5}}
+ds.param @m : tensor<3xf32> init #ds.init<zeros> {ds.shard = {axis = "dp", mesh = @mesh, numel = 5 : i64, padded = 6 : i64, shape = array<i64: -5>}}
+
+// -----
+
 // expected-error @+1 {{has both an initial value and an initializer}}
 ds.param @w : tensor<2xf32> = dense<1.0> init #ds.init<zeros>
 

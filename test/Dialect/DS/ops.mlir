@@ -15,6 +15,11 @@ ds.param @w : tensor<4x4xbf16> init #ds.init<normal, mean = 0.0, std = 0.02, see
 ds.param @u : tensor<4xf32> init #ds.init<uniform, low = -0.1, high = 0.1, seed = 3>
 // CHECK: ds.param @shape_only : tensor<4096x4096xbf16>{{$}}
 ds.param @shape_only : tensor<4096x4096xbf16>
+// A shard's value is the whole tensor's, written with its own type.
+// CHECK: ds.param @m_shard : tensor<2xf32> = whole dense<[1.000000e+00, 2.000000e+00, 3.000000e+00]> : tensor<3xf32> {ds.shard = {axis = "dp", mesh = @mesh, numel = 3 : i64, padded = 4 : i64, shape = array<i64: 3>}}
+ds.param @m_shard : tensor<2xf32> = whole dense<[1.0, 2.0, 3.0]> : tensor<3xf32> {ds.shard = {axis = "dp", mesh = @mesh, numel = 3 : i64, padded = 4 : i64, shape = array<i64: 3>}}
+// CHECK: ds.param @w_shard : tensor<3xbf16> init #ds.init<normal, mean = 0.000000e+00, std = 2.000000e-02, seed = 7> {ds.shard = {axis = "dp", mesh = @mesh, numel = 6 : i64, padded = 6 : i64, shape = array<i64: 2, 3>}}
+ds.param @w_shard : tensor<3xbf16> init #ds.init<normal, mean = 0.0, std = 0.02, seed = 7> {ds.shard = {axis = "dp", mesh = @mesh, numel = 6 : i64, padded = 6 : i64, shape = array<i64: 2, 3>}}
 
 // CHECK-LABEL: func.func @elementwise
 func.func @elementwise(%a: tensor<2x4xf32>, %b: tensor<4xf32>, %i: tensor<2x4xi64>) -> tensor<2x4xf32> {

@@ -13,7 +13,8 @@ using namespace mlir::ds;
 // ds.param
 //===----------------------------------------------------------------------===//
 
-// ds.param [frozen] @name : T [= <elements>] [init #ds.init<...>] [attr-dict]
+// ds.param [frozen] @name : T [= <elements> | = whole <elements> : W] [init #ds.init<...>]
+//          [attr-dict]
 ParseResult ParamOp::parse(OpAsmParser &parser, OperationState &result) {
   MLIRContext *context = parser.getContext();
   if (succeeded(parser.parseOptionalKeyword("frozen")))
@@ -26,9 +27,14 @@ ParseResult ParamOp::parse(OpAsmParser &parser, OperationState &result) {
     return failure();
   result.addAttribute(getTypeAttrName(result.name), TypeAttr::get(type));
   if (succeeded(parser.parseOptionalEqual())) {
+    // `whole` marks a shard's value: it describes the whole tensor, so it carries its own type.
     Attribute value;
-    if (parser.parseAttribute(value, type))
+    if (succeeded(parser.parseOptionalKeyword("whole"))) {
+      if (parser.parseAttribute(value))
+        return failure();
+    } else if (parser.parseAttribute(value, type)) {
       return failure();
+    }
     result.addAttribute(getInitialValueAttrName(result.name), value);
   }
   if (succeeded(parser.parseOptionalKeyword("init"))) {
@@ -48,7 +54,12 @@ void ParamOp::print(OpAsmPrinter &printer) {
   printer << " : " << getType();
   if (std::optional<ElementsAttr> value = getInitialValue()) {
     printer << " = ";
-    printer.printAttributeWithoutType(*value);
+    if (value->getType() == getType()) {
+      printer.printAttributeWithoutType(*value);
+    } else {
+      printer << "whole ";
+      printer.printAttribute(*value);
+    }
   }
   if (std::optional<InitializerAttr> initializer = getInitializer())
     printer << " init " << *initializer;
@@ -58,13 +69,66 @@ void ParamOp::print(OpAsmPrinter &printer) {
        getInitializerAttrName(), getFrozenAttrName()});
 }
 
+/// The whole tensor a shard param is a piece of, checked against the `ds.shard` layout: the
+/// param holds S elements of the whole tensor flattened and zero-padded to `padded` = S * N
+/// elements (N, the mesh axis size, is not known here).
+static FailureOr<RankedTensorType> verifyShardLayout(ParamOp param, Attribute attr) {
+  auto shard = dyn_cast<DictionaryAttr>(attr);
+  if (!shard)
+    return param.emitOpError("ds.shard must be a dictionary, got ") << attr;
+  if (!shard.getAs<FlatSymbolRefAttr>("mesh"))
+    return param.emitOpError("ds.shard needs 'mesh', the symbol of a ds.mesh");
+  if (!shard.getAs<StringAttr>("axis"))
+    return param.emitOpError("ds.shard needs 'axis', a mesh axis name");
+  auto numelAttr = shard.getAs<IntegerAttr>("numel");
+  auto paddedAttr = shard.getAs<IntegerAttr>("padded");
+  if (!numelAttr || !paddedAttr)
+    return param.emitOpError("ds.shard needs integer 'numel' and 'padded'");
+  auto shape = shard.getAs<DenseI64ArrayAttr>("shape");
+  if (!shape)
+    return param.emitOpError("ds.shard needs 'shape', the whole tensor's shape (array<i64>)");
+  RankedTensorType type = param.getTensorType();
+  if (type.getRank() != 1)
+    return param.emitOpError("a shard (ds.shard) must be a flat tensor, got ") << type;
+  int64_t numel = numelAttr.getInt(), padded = paddedAttr.getInt();
+  int64_t shardSize = type.getDimSize(0);
+  int64_t product = 1;
+  for (int64_t dim : shape.asArrayRef()) {
+    if (dim < 0)
+      return param.emitOpError("ds.shard shape has a negative dimension ") << dim;
+    product *= dim;
+  }
+  if (product != numel) {
+    InFlightDiagnostic diag = param.emitOpError("ds.shard numel ")
+                              << numel << " is not the number of elements of shape [";
+    llvm::interleaveComma(shape.asArrayRef(), diag);
+    return diag << "] (" << product << ")";
+  }
+  if (padded < numel)
+    return param.emitOpError("ds.shard padded size ")
+           << padded << " is smaller than numel " << numel;
+  if (shardSize == 0 ? padded != 0 : padded % shardSize != 0)
+    return param.emitOpError("ds.shard padded size ")
+           << padded << " is not a whole number of shards of " << shardSize << " elements";
+  return RankedTensorType::get(shape.asArrayRef(), type.getElementType());
+}
+
 LogicalResult ParamOp::verify() {
   RankedTensorType type = getTensorType();
+  // A shard's initial value or initializer describes the whole tensor.
+  RankedTensorType valueType = type;
+  if (Attribute shard = (*this)->getAttr("ds.shard")) {
+    FailureOr<RankedTensorType> whole = verifyShardLayout(*this, shard);
+    if (failed(whole))
+      return failure();
+    valueType = *whole;
+  }
   if (std::optional<ElementsAttr> value = getInitialValue()) {
-    if (value->getType() != type)
+    if (value->getType() != valueType)
       return emitOpError("initial value of type ")
-             << value->getType() << " does not match the parameter type "
-             << type;
+             << value->getType() << " does not match "
+             << (valueType == type ? "the parameter type " : "the whole tensor's type ")
+             << valueType;
     if (getInitializer())
       return emitOpError("has both an initial value and an initializer");
   }

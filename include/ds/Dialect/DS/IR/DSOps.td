@@ -414,10 +414,19 @@ def DS_ParamOp : DS_Op<"param", [Symbol, HasParent<"::mlir::ModuleOp">]> {
     The value is either stored (`= dense<...>`), drawn from an initializer
     (`init #ds.init<normal, mean = 0.0, std = 0.02, seed = 1>`), or absent: a model given as
     shapes only, enough to plan memory and communication. `frozen` parameters get no gradient.
+
+    A ZeRO shard carries `ds.shard = {mesh, axis, numel, padded, shape}`: its type is the flat
+    tensor<S x T> each rank holds, the piece picked by its coordinate on the mesh axis from the
+    whole tensor (of shape `shape`, `numel` elements) flattened and zero-padded to `padded`
+    = S * N elements. Its initial value or initializer describes the whole tensor, so a stored
+    value has the whole tensor's type and is written `= whole <value> : <whole type>`.
     ```mlir
     ds.param @wte : tensor<50x16xf32> = dense<...>
     ds.param frozen @pos : tensor<8x16xf32> init #ds.init<zeros>
     ds.param @w : tensor<4096x4096xbf16>
+    ds.param @m : tensor<3xf32> = whole dense<[1.0, 2.0, 3.0, 4.0, 5.0]> : tensor<5xf32>
+        {ds.shard = {axis = "dp", mesh = @mesh, numel = 5 : i64, padded = 6 : i64,
+                     shape = array<i64: 5>}}
     ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name, TypeAttrOf<DS_Tensor>:$type,
