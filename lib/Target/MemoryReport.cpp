@@ -71,8 +71,8 @@ void printMemoryReport(const MemoryPlan &plan, const MemoryReportContext &contex
   os << "Predicted memory per rank (every rank runs the same program)\n";
   os << llvm::format("  %-44s %20s  %12s\n", kText("category"), kText("bytes"), kText("size"));
   printRow(os, "parameters (weights)", plan.weightBytes);
-  printRow(os, "gradients (fp32 accumulators)", plan.gradientBytes);
-  printRow(os, "optimizer state", plan.optimizerStateBytes);
+  printRow(os, "gradients (accumulators)", plan.gradientBytes);
+  printRow(os, "optimizer state (and fp32 masters)", plan.optimizerStateBytes);
   printRow(os, "constants", plan.constantBytes);
   printRow(os, "inputs", plan.inputBytes);
   printRow(os, "outputs kept between calls", plan.retainedBytes());
@@ -98,9 +98,12 @@ void printMemoryReport(const MemoryPlan &plan, const MemoryReportContext &contex
     os << llvm::format("  %-24s %-14s %20.0f  %10.2f GB\n", kPaperStages[stage],
                        kPaperFormulas[stage], bytes, bytes / 1e9);
   }
-  os << "ds, this plan (stage " << context.zeroStage
-     << "): fp32 weights, fp32 gradient accumulators and optimizer state,\n"
-        "no persistent 16-bit weight copy\n";
+  // ds-build-training keeps DeepSpeed's layout under bf16/fp16 (16-bit weights and gradients,
+  // fp32 masters and state); fp32 training keeps everything in fp32.
+  bool mixed = context.precision == "bf16" || context.precision == "fp16";
+  os << "ds, this plan (stage " << context.zeroStage << "): "
+     << (mixed ? "16-bit weights and gradients, fp32 master weights and optimizer state\n"
+               : "fp32 weights, gradient accumulators and optimizer state\n");
   double own = static_cast<double>(plan.modelStateBytes());
   os << llvm::format("  %-39s %20lld  %10.2f GB\n", kText("model states"),
                      static_cast<long long>(plan.modelStateBytes()), own / 1e9);

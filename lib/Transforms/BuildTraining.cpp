@@ -31,9 +31,10 @@ namespace {
 
 /// A trainable parameter and the state the step keeps for it.
 struct TrainedParam {
-  ParamOp weight;
-  ParamOp gradient;
-  SmallVector<ParamOp> state; // in OptimizerUpdate's order
+  ParamOp weight;             // 16-bit under mixed precision: what the forward reads
+  ParamOp gradient;           // in the weight's type
+  ParamOp master;             // mixed precision only: the fp32 weight the optimizer updates
+  SmallVector<ParamOp> state; // in OptimizerUpdate's order, fp32
 };
 
 struct BuildTrainingPass : public ds::impl::BuildTrainingBase<BuildTrainingPass> {
@@ -44,8 +45,10 @@ struct BuildTrainingPass : public ds::impl::BuildTrainingBase<BuildTrainingPass>
 private:
   FailureOr<func::FuncOp> findForward();
   LogicalResult checkOptions(OptimizerKind &kind);
-  ParamOp addStateParam(OpBuilder &builder, ParamOp weight, StringRef suffix, StringRef role,
-                        StringRef stateName);
+  FloatType getHalfType();
+  ParamOp addStateParam(OpBuilder &builder, ParamOp weight, RankedTensorType type,
+                        StringRef suffix, StringRef role, StringRef stateName);
+  ParamOp addMasterParam(OpBuilder &builder, ParamOp weight);
   LogicalResult buildMicroStep(func::FuncOp micro, ArrayRef<TrainedParam> params);
   void buildReduceGradients(OpBuilder &builder, ArrayRef<TrainedParam> params, StringRef mesh);
   LogicalResult buildApplyUpdate(OpBuilder &builder, ArrayRef<TrainedParam> params,
@@ -87,10 +90,20 @@ LogicalResult BuildTrainingPass::checkOptions(OptimizerKind &kind) {
   return success();
 }
 
-ParamOp BuildTrainingPass::addStateParam(OpBuilder &builder, ParamOp weight, StringRef suffix,
-                                         StringRef role, StringRef stateName) {
+/// The 16-bit type of mixed-precision training, or null for fp32.
+FloatType BuildTrainingPass::getHalfType() {
+  Builder builder(&getContext());
+  if (precision == "bf16")
+    return builder.getBF16Type();
+  if (precision == "fp16")
+    return builder.getF16Type();
+  return nullptr;
+}
+
+ParamOp BuildTrainingPass::addStateParam(OpBuilder &builder, ParamOp weight,
+                                         RankedTensorType type, StringRef suffix, StringRef role,
+                                         StringRef stateName) {
   MLIRContext *context = &getContext();
-  auto type = weight.getTensorType();
   auto zeros = InitializerAttr::get(context, InitDistribution::Zeros, APFloat(0.0), APFloat(0.0),
                                     /*seed=*/0);
   auto param = builder.create<ParamOp>(weight.getLoc(),
@@ -102,6 +115,31 @@ ParamOp BuildTrainingPass::addStateParam(OpBuilder &builder, ParamOp weight, Str
   if (!stateName.empty())
     param->setAttr("ds.state", builder.getStringAttr(stateName));
   return param;
+}
+
+/// Mixed precision: `@w.master` takes `weight`'s exact fp32 value (or its initializer, which the
+/// runtime draws the same in both types) and `weight` becomes the 16-bit copy, its value rounded.
+ParamOp BuildTrainingPass::addMasterParam(OpBuilder &builder, ParamOp weight) {
+  auto master = builder.create<ParamOp>(
+      weight.getLoc(), builder.getStringAttr(weight.getSymName() + ".master"),
+      TypeAttr::get(weight.getTensorType()), weight.getInitialValueAttr(),
+      weight.getInitializerAttr(), /*frozen=*/nullptr);
+  master->setAttr("ds.role", builder.getStringAttr("optimizer_state"));
+  master->setAttr("ds.owner", builder.getStringAttr(weight.getSymName()));
+  master->setAttr("ds.state", builder.getStringAttr("master"));
+
+  FloatType half = getHalfType();
+  weight.setTypeAttr(TypeAttr::get(weight.getTensorType().clone(half)));
+  if (std::optional<ElementsAttr> value = weight.getInitialValue()) {
+    auto dense = dyn_cast<DenseElementsAttr>(*value);
+    if (!dense) {
+      weight.emitError("ds-build-training: cannot round the initial value of @")
+          << weight.getSymName() << " to " << half << " (not a dense attribute)";
+      return nullptr;
+    }
+    weight.setInitialValueAttr(roundElements(dense, half));
+  }
+  return master;
 }
 
 LogicalResult BuildTrainingPass::buildMicroStep(func::FuncOp micro, ArrayRef<TrainedParam> params) {
@@ -155,9 +193,16 @@ LogicalResult BuildTrainingPass::buildMicroStep(func::FuncOp micro, ArrayRef<Tra
   if (!cast<RankedTensorType>(loss.getType()).getElementType().isF32())
     return micro.emitError("ds-build-training: the loss must be f32, not ") << loss.getType();
 
-  if (precision != "fp32") {
-    FloatType compute = precision == "bf16" ? FloatType(builder.getBF16Type())
-                                            : FloatType(builder.getF16Type());
+  if (FloatType compute = getHalfType()) {
+    // Trained weights are stored in 16 bits: their loads need no cast.
+    llvm::StringMap<RankedTensorType> halfWeights;
+    for (TrainedParam param : params)
+      halfWeights[param.weight.getSymName()] = param.weight.getTensorType();
+    micro.walk([&](LoadParamOp load) {
+      auto it = halfWeights.find(load.getParam());
+      if (it != halfWeights.end())
+        load.getResult().setType(it->second);
+    });
     if (failed(convertComputePrecision(micro, compute)))
       return failure();
     loss = ret.getOperand(0);
@@ -216,8 +261,14 @@ void BuildTrainingPass::buildReduceGradients(OpBuilder &builder, ArrayRef<Traine
     auto type = param.gradient.getTensorType();
     Value grad = builder.create<LoadParamOp>(loc, type, param.gradient.getSymName());
     if (dpSize > 1) {
+      // In the gradient's own type: DeepSpeed communicates 16-bit gradients.
       grad = builder.create<AllReduceOp>(loc, type, ReduceKind::Sum, grad, mesh, "dp");
       builder.create<StoreParamOp>(loc, grad, param.gradient.getSymName());
+    }
+    // Squares of 16-bit gradients overflow or lose the norm; sum them in fp32.
+    if (!type.getElementType().isF32()) {
+      type = type.clone(builder.getF32Type());
+      grad = builder.create<CastOp>(loc, type, grad);
     }
     SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()));
     Value squares = builder.create<MulOp>(loc, type, grad, grad);
@@ -249,10 +300,19 @@ LogicalResult BuildTrainingPass::buildApplyUpdate(OpBuilder &builder,
     SmallVector<StringRef> state;
     for (ParamOp s : param.state)
       state.push_back(s.getSymName());
-    if (failed(buildOptimizerUpdate(builder, loc, config, param.weight.getSymName(),
-                                    param.weight.getTensorType(), param.gradient.getSymName(),
-                                    state, scalars)))
-      return failure();
+    // The optimizer updates the fp32 master where there is one, from the gradient cast to fp32.
+    ParamOp updated = param.master ? param.master : param.weight;
+    auto type = updated.getTensorType();
+    Value gradient = builder.create<LoadParamOp>(loc, param.gradient.getTensorType(),
+                                                 param.gradient.getSymName());
+    if (gradient.getType() != type)
+      gradient = builder.create<CastOp>(loc, type, gradient);
+    Value newWeight = buildOptimizerUpdate(builder, loc, config, updated.getSymName(), type,
+                                           gradient, state, scalars);
+    if (param.master) {
+      Value half = builder.create<CastOp>(loc, param.weight.getTensorType(), newWeight);
+      builder.create<StoreParamOp>(loc, half, param.weight.getSymName());
+    }
   }
   builder.create<func::ReturnOp>(loc);
   return success();
@@ -310,10 +370,18 @@ void BuildTrainingPass::runOnOperation() {
   builder.setInsertionPointAfter(lastParam);
   SmallVector<TrainedParam> params;
   for (ParamOp weight : weights) {
-    TrainedParam param{weight, addStateParam(builder, weight, ".grad", "gradient", ""), {}};
+    TrainedParam param{weight, nullptr, nullptr, {}};
+    auto fp32 = weight.getTensorType();
+    if (getHalfType()) {
+      param.master = addMasterParam(builder, weight);
+      if (!param.master)
+        return signalPassFailure();
+    }
+    param.gradient =
+        addStateParam(builder, weight, weight.getTensorType(), ".grad", "gradient", "");
     for (StringRef stateName : optimizerStateNames(config))
-      param.state.push_back(
-          addStateParam(builder, weight, ("." + stateName).str(), "optimizer_state", stateName));
+      param.state.push_back(addStateParam(builder, weight, fp32, ("." + stateName).str(),
+                                          "optimizer_state", stateName));
     params.push_back(param);
   }
   std::string mesh;

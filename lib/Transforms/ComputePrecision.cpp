@@ -19,8 +19,9 @@ RankedTensorType withElement(Type type, Type element) {
   return cast<RankedTensorType>(type).clone(element);
 }
 
-/// `attr` (f32 elements) rounded to `element`.
-DenseElementsAttr roundConstant(DenseElementsAttr attr, FloatType element) {
+} // namespace
+
+DenseElementsAttr mlir::ds::roundElements(DenseElementsAttr attr, FloatType element) {
   auto type = withElement(attr.getType(), element);
   const llvm::fltSemantics &semantics = element.getFloatSemantics();
   return attr.mapValues(element, [&](const APFloat &value) {
@@ -30,7 +31,6 @@ DenseElementsAttr roundConstant(DenseElementsAttr attr, FloatType element) {
     return rounded.bitcastToAPInt();
   }).reshape(type);
 }
-} // namespace
 
 LogicalResult mlir::ds::convertComputePrecision(func::FuncOp func, FloatType computeType) {
   Block &body = func.getBody().front();
@@ -67,7 +67,7 @@ LogicalResult mlir::ds::convertComputePrecision(func::FuncOp func, FloatType com
       if (!dense || !isF32Tensor(dense.getType()))
         continue;
       builder.setInsertionPoint(constant);
-      auto rounded = builder.create<ConstantOp>(constant.getLoc(), roundConstant(dense, computeType));
+      auto rounded = builder.create<ConstantOp>(constant.getLoc(), roundElements(dense, computeType));
       constant.getResult().replaceAllUsesWith(rounded.getResult());
       constant.erase();
       continue;

@@ -18,15 +18,14 @@ SmallVector<StringRef> mlir::ds::optimizerStateNames(const OptimizerConfig &conf
   llvm_unreachable("unknown optimizer");
 }
 
-LogicalResult mlir::ds::buildOptimizerUpdate(OpBuilder &builder, Location loc,
-                                             const OptimizerConfig &config, StringRef weight,
-                                             RankedTensorType type, StringRef gradient,
-                                             ArrayRef<StringRef> state,
-                                             const UpdateScalars &scalars) {
+Value mlir::ds::buildOptimizerUpdate(OpBuilder &builder, Location loc,
+                                     const OptimizerConfig &config, StringRef weight,
+                                     RankedTensorType type, Value gradient,
+                                     ArrayRef<StringRef> state, const UpdateScalars &scalars) {
   auto load = [&](StringRef name) -> Value {
     return builder.create<LoadParamOp>(loc, type, name);
   };
-  SmallVector<Value> operands{load(weight), load(gradient)};
+  SmallVector<Value> operands{load(weight), gradient};
   for (StringRef name : state)
     operands.push_back(load(name));
   bool isSGD = config.kind == OptimizerKind::SGD;
@@ -57,5 +56,5 @@ LogicalResult mlir::ds::buildOptimizerUpdate(OpBuilder &builder, Location loc,
   builder.create<StoreParamOp>(loc, update->getResult(0), weight);
   for (auto [index, name] : llvm::enumerate(state))
     builder.create<StoreParamOp>(loc, update->getResult(index + 1), name);
-  return success();
+  return update->getResult(0);
 }

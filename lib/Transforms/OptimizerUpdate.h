@@ -25,10 +25,12 @@ struct UpdateScalars {
 /// order buildOptimizerUpdate takes them; as torch names them in its state_dict.
 SmallVector<StringRef> optimizerStateNames(const OptimizerConfig &config);
 
-/// Loads the weight, its gradient and state, applies the fused update and stores the results.
-LogicalResult buildOptimizerUpdate(OpBuilder &builder, Location loc, const OptimizerConfig &config,
-                                   StringRef weight, RankedTensorType type, StringRef gradient,
-                                   ArrayRef<StringRef> state, const UpdateScalars &scalars);
+/// Loads the weight (the fp32 master under mixed precision) and its state, applies the fused
+/// update with `gradient` (a value of the weight's type) and stores the results. Returns the
+/// updated weight, for a caller that keeps a 16-bit copy of it.
+Value buildOptimizerUpdate(OpBuilder &builder, Location loc, const OptimizerConfig &config,
+                           StringRef weight, RankedTensorType type, Value gradient,
+                           ArrayRef<StringRef> state, const UpdateScalars &scalars);
 
 } // namespace mlir::ds
 

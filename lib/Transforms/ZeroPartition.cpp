@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace mlir::ds {
 #define GEN_PASS_DEF_ZEROPARTITION
@@ -31,6 +32,7 @@ struct ShardedParam {
   ParamOp weight;
   ParamOp accumulator; // where micro_step accumulates: whole (stage 1) or the shard (stage 2)
   ParamOp gradShard;   // the reduced gradient shard apply_update reads
+  ParamOp master;      // mixed precision: the fp32 weight, sharded like the state
   SmallVector<ParamOp> state;
   ShardLayout layout;
   RankedTensorType wholeType; // the weight's own type
@@ -70,6 +72,28 @@ private:
   llvm::StringMap<ShardedParam *> byWeight;
 };
 
+/// Erases `op`, every op that uses its results (transitively), and then whatever fed it that is
+/// left unused and free of side effects (loads, casts).
+void eraseWithUsers(Operation *op) {
+  llvm::SetVector<Operation *> dead;
+  dead.insert(op);
+  for (size_t i = 0; i < dead.size(); ++i)
+    for (Operation *user : dead[i]->getUsers())
+      dead.insert(user);
+  llvm::SetVector<Operation *> feeders;
+  for (Value operand : op->getOperands())
+    if (Operation *def = operand.getDefiningOp())
+      feeders.insert(def);
+  // Users follow their definitions in the block: erase the last first.
+  SmallVector<Operation *> order(dead.begin(), dead.end());
+  llvm::sort(order, [](Operation *a, Operation *b) { return b->isBeforeInBlock(a); });
+  for (Operation *d : order)
+    d->erase();
+  for (Operation *def : feeders)
+    if (def->use_empty() && isa<LoadParamOp, CastOp>(def))
+      eraseWithUsers(def);
+}
+
 /// Removes every op of `func`'s body, leaving an empty entry block to rebuild into.
 Block &clearBody(func::FuncOp func) {
   Block &body = func.getBody().front();
@@ -104,6 +128,12 @@ LogicalResult ZeroPartitionPass::collectParams(int64_t groupSize) {
         return param.emitError("ds-zero: optimizer state @")
                << param.getSymName() << " of type " << param.getTensorType()
                << " is not shaped like its weight @" << weight.getSymName();
+      // The mixed-precision master is sharded like the state but updated as the weight.
+      auto state = param->getAttrOfType<StringAttr>("ds.state");
+      if (state && state.getValue() == "master") {
+        entry.master = param;
+        continue;
+      }
       entry.state.push_back(param);
     }
   }
@@ -117,8 +147,11 @@ LogicalResult ZeroPartitionPass::collectParams(int64_t groupSize) {
   if (params.empty())
     return module.emitError("ds-zero: no gradient accumulators (ds.role = \"gradient\"); run "
                             "ds-build-training first");
-  for (ShardedParam &param : params)
+  for (ShardedParam &param : params) {
     byWeight[param.weight.getSymName()] = &param;
+    if (param.master)
+      byWeight[param.master.getSymName()] = &param;
+  }
   return success();
 }
 
@@ -158,6 +191,8 @@ LogicalResult ZeroPartitionPass::shardParams(OpBuilder &builder) {
       makeShardParam(param.weight, param.layout, meshName, axisName);
     for (ParamOp state : param.state)
       makeShardParam(state, param.layout, meshName, axisName);
+    if (param.master)
+      makeShardParam(param.master, param.layout, meshName, axisName);
     if (stage == 1) {
       // The whole accumulator stays: each rank accumulates its own micro-batches into it, and
       // reduce_gradients scatters the sum.
@@ -288,7 +323,8 @@ LogicalResult ZeroPartitionPass::gatherWeights(ArrayRef<func::FuncOp> functions)
 /// so the scattered row splits into shards aligned with the optimizer state's.
 void ZeroPartitionPass::buildBucket(OpBuilder &builder, Location loc,
                                     ArrayRef<FinishedGradient> bucket, bool accumulate) {
-  Type f32 = builder.getF32Type();
+  // Gradients are scattered in their own type: 16-bit under mixed precision, as DeepSpeed does.
+  Type f32 = bucket[0].param->gradShard.getTensorType().getElementType();
   SmallVector<Value> pieces;
   if (bucket.size() == 1) {
     const ShardLayout &layout = bucket[0].param->layout;
@@ -349,6 +385,10 @@ void ZeroPartitionPass::rebuildReduceGradients(func::FuncOp func) {
   for (ShardedParam &param : params) {
     auto shardType = param.gradShard.getTensorType();
     Value shard = builder.create<LoadParamOp>(loc, shardType, param.gradShard.getSymName());
+    if (!shardType.getElementType().isF32()) {
+      shardType = shardType.clone(builder.getF32Type());
+      shard = builder.create<CastOp>(loc, shardType, shard);
+    }
     Value squares = builder.create<MulOp>(loc, shardType, shard, shard);
     Value sum = builder.create<ReduceSumOp>(loc, scalarF32(context), squares,
                                             ArrayRef<int64_t>{0}, false);
@@ -379,18 +419,26 @@ LogicalResult ZeroPartitionPass::rewriteApplyUpdate(func::FuncOp func) {
              << numState << " optimizer state tensors";
     Location loc = update->getLoc();
     OpBuilder builder(update);
-    auto shardType = param->gradShard.getTensorType();
-    // A partitioned weight is its shard already; a whole one gives this rank's slice.
-    Value weightShard =
-        param->partitioned
-            ? builder.create<LoadParamOp>(loc, shardType, param->weight.getSymName()).getResult()
-            : builder.create<ShardSliceOp>(
-                  loc, shardType, buildPaddedFlat(builder, loc, weightLoad, param->layout),
-                  meshName, axisName, /*dim=*/0)
-                  .getResult();
+    // The update reads the fp32 master's shard under mixed precision, a partitioned weight's
+    // shard, or else this rank's slice of the whole weight; the 16-bit gradient shard is cast
+    // to fp32.
+    auto shardType = param->master ? param->master.getTensorType()
+                                   : param->gradShard.getTensorType();
+    Value weightShard;
+    if (param->master)
+      weightShard = builder.create<LoadParamOp>(loc, shardType, param->master.getSymName());
+    else if (param->partitioned)
+      weightShard = builder.create<LoadParamOp>(loc, shardType, param->weight.getSymName());
+    else
+      weightShard = builder.create<ShardSliceOp>(
+          loc, shardType, buildPaddedFlat(builder, loc, weightLoad, param->layout), meshName,
+          axisName, /*dim=*/0);
     SmallVector<Value> operands{weightShard};
-    operands.push_back(
-        builder.create<LoadParamOp>(loc, shardType, param->gradShard.getSymName()));
+    Value gradShard = builder.create<LoadParamOp>(loc, param->gradShard.getTensorType(),
+                                                  param->gradShard.getSymName());
+    if (gradShard.getType() != shardType)
+      gradShard = builder.create<CastOp>(loc, shardType, gradShard);
+    operands.push_back(gradShard);
     for (ParamOp state : param->state)
       operands.push_back(builder.create<LoadParamOp>(loc, shardType, state.getSymName()));
     // The per-step scalars follow the tensors.
@@ -403,31 +451,31 @@ LogicalResult ZeroPartitionPass::rewriteApplyUpdate(func::FuncOp func) {
     for (Value result : sharded->getResults())
       result.setType(shardType);
 
-    // The old stores and loads go; the new stores come after the update has read everything.
-    SmallVector<Operation *> dead;
-    for (Value result : update->getResults())
-      for (Operation *user : result.getUsers())
-        dead.push_back(user);
-    for (Operation *op : dead)
-      op->erase();
-    SmallVector<Value> oldOperands(update->getOperands());
-    update->erase();
-    for (Value operand : oldOperands)
-      if (auto load = operand.getDefiningOp<LoadParamOp>(); load && load->use_empty())
-        load.erase();
+    // The old stores (and the master's cast to 16 bits) and the old loads (and the gradient's
+    // cast to fp32) go; the new stores come after the update has read everything.
+    eraseWithUsers(update);
 
     // Only now: "after sharded" means "before the op that followed it", which was the old update.
     builder.setInsertionPointAfter(sharded);
+    Value newWeight = sharded->getResult(0);
+    if (param->master)
+      builder.create<StoreParamOp>(loc, newWeight, param->master.getSymName());
     for (auto [index, stateParam] : llvm::enumerate(param->state))
       builder.create<StoreParamOp>(loc, sharded->getResult(index + 1), stateParam.getSymName());
+    // DeepSpeed all-gathers the weights in the type the forward reads: 16-bit with a master.
+    // A partitioned weight keeps just its (cast) shard.
+    RankedTensorType weightType = param->wholeType;
+    if (param->master)
+      newWeight = builder.create<CastOp>(
+          loc, RankedTensorType::get({param->layout.shardSize}, weightType.getElementType()),
+          newWeight);
     if (param->partitioned) {
-      builder.create<StoreParamOp>(loc, sharded->getResult(0), param->weight.getSymName());
+      builder.create<StoreParamOp>(loc, newWeight, param->weight.getSymName());
       continue;
     }
-    auto weightType = param->weight.getTensorType();
     Value gathered = builder.create<AllGatherOp>(
         loc, RankedTensorType::get({param->layout.getPaddedSize()}, weightType.getElementType()),
-        sharded->getResult(0), meshName, axisName, /*dim=*/0);
+        newWeight, meshName, axisName, /*dim=*/0);
     builder.create<StoreParamOp>(loc, buildUnpadded(builder, loc, gathered, weightType),
                                  param->weight.getSymName());
   }

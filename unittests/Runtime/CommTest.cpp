@@ -143,6 +143,35 @@ TEST(Comm, AllReduceWorld) {
   EXPECT_EQ(total, 1000 * n + n * (n - 1) / 2);
 }
 
+// Mixed-precision gradients: 16-bit sums, each addition rounded to nearest even. The inputs
+// (small multiples of 1/4) and their partial sums are exact in bf16 and fp16, so any order of
+// additions gives the exact sum; rank r's element i is (r + 1) * (i - 2) / 4.
+TEST(Comm, SixteenBitSums) {
+  Communicator &c = *gWorld;
+  const int n = c.size(), r = c.rank();
+  std::vector<BFloat16> bf(6), bfOut(6);
+  std::vector<Half> h(6), hOut(6);
+  for (int i = 0; i < 6; ++i) {
+    float v = (r + 1) * (i - 2) / 4.0f;
+    bf[i] = toBFloat16(v);
+    h[i] = toHalf(v);
+  }
+  ASSERT_OK(finish(c.allReduce(bf.data(), bfOut.data(), 6, DType::BF16, ReduceOp::Sum)));
+  ASSERT_OK(finish(c.allReduce(h.data(), hOut.data(), 6, DType::F16, ReduceOp::Sum)));
+  for (int i = 0; i < 6; ++i) {
+    float want = n * (n + 1) / 2 * (i - 2) / 4.0f;
+    EXPECT_EQ(toFloat(bfOut[i]), want) << i;
+    EXPECT_EQ(toFloat(hOut[i]), want) << i;
+  }
+  // reduce_scatter: member r gets its slice of the sum.
+  std::vector<BFloat16> whole(2 * n), piece(2);
+  for (int i = 0; i < 2 * n; ++i)
+    whole[i] = toBFloat16(static_cast<float>(i + r));
+  ASSERT_OK(finish(c.reduceScatter(whole.data(), piece.data(), 2, DType::BF16, ReduceOp::Sum)));
+  for (int i = 0; i < 2; ++i)
+    EXPECT_EQ(toFloat(piece[i]), static_cast<float>(n * (2 * r + i) + n * (n - 1) / 2)) << i;
+}
+
 TEST(Comm, TestPollsToCompletion) {
   Communicator &c = *gWorld;
   float one = 1.0f, sum = 0.0f;
@@ -321,8 +350,8 @@ TEST(Comm, ArgumentErrorsBeforeAnythingIsSent) {
   int32_t i32[4] = {};
   const CommCounters before = c.counters();
   EXPECT_ERROR_CONTAINS(c.allReduce(f, f, -1, DType::F32, ReduceOp::Sum), "negative element count");
-  EXPECT_ERROR_CONTAINS(c.allReduce(bf, bf, 4, DType::BF16, ReduceOp::Sum),
-                        "reductions take f32, f64, i32 or i64, got bf16");
+  EXPECT_ERROR_CONTAINS(c.allReduce(bf, bf, 4, DType::BF16, ReduceOp::Max),
+                        "16-bit reductions only sum, got bf16");
   EXPECT_ERROR_CONTAINS(c.reduceScatter(i32, i32, 1, DType::I32, ReduceOp::Avg), "avg needs f32");
   EXPECT_ERROR_CONTAINS(c.broadcast(f, 4, DType::F32, c.size()), "root " + std::to_string(c.size()) +
                                                                      " is not a rank of the group");

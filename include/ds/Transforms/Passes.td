@@ -90,16 +90,20 @@ def BuildTraining : Pass<"ds-build-training", "mlir::ModuleOp"> {
     - `@micro_step(tokens, targets, loss_scale) -> loss`: the forward pass and its loss (the
       model's float scalar output, or softmax cross-entropy of its logits against the targets,
       which becomes an argument if the model has none), reverse-mode gradients of
-      `loss * loss_scale / micro-batches`, added into one fp32 gradient accumulator per
-      trainable parameter (`ds.param @p.grad`, `ds.role = "gradient"`);
+      `loss * loss_scale / micro-batches`, added into one gradient accumulator per trainable
+      parameter (`ds.param @p.grad`, `ds.role = "gradient"`, in the compute precision);
     - `@reduce_gradients() -> grad_norm_sq`: gradients summed over the data-parallel axis
       (`dp-size` > 1) and the sum of their squares, for clipping and overflow checks;
     - `@apply_update(learning_rate, optimizer_step, grad_scale)`: the fused optimizer update of
       every parameter and its state (`ds.role = "optimizer_state"`);
     - `@zero_gradients()`.
-    With `precision` bf16 or fp16 the forward and backward compute in that type from casts of
-    the fp32 parameters (the master weights); gradients are cast back to fp32 as they are
-    accumulated.
+    With `precision` bf16 or fp16 the layout is DeepSpeed's mixed-precision one (the ZeRO
+    paper's 2 + 2 + 12 bytes per parameter): each trainable `@p` becomes the 16-bit weight the
+    forward and backward read directly (its value rounded), `@p.grad` is 16-bit, and a new fp32
+    `@p.master` (`ds.role = "optimizer_state"`, `ds.state = "master"`) keeps the exact original
+    value. reduce_gradients all-reduces the 16-bit gradients and sums their squares in fp32;
+    apply_update runs the fused update on the master and fp32 state from the gradient cast to
+    fp32, then stores the master rounded to 16 bits into `@p`.
   }];
   let options = [
     Option<"forwardName", "forward", "std::string", /*default=*/"\"\"",

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <functional>
 #include <thread>
+#include <type_traits>
 
 namespace ds::rt {
 
@@ -54,6 +55,40 @@ MPI_Op mpiOp(ReduceOp op) {
     return MPI_MIN;
   }
   return MPI_OP_NULL;
+}
+
+// 16-bit sums, which MPI has no type for: each pair is added in fp32 and rounded back to
+// nearest even, as the cast kernels round (mixed-precision training reduces 16-bit gradients).
+template <typename T> void sumHalves(void *in, void *inout, int *len, MPI_Datatype *) {
+  const T *a = static_cast<const T *>(in);
+  T *b = static_cast<T *>(inout);
+  for (int i = 0; i < *len; ++i) {
+    if constexpr (std::is_same_v<T, BFloat16>)
+      b[i] = toBFloat16(toFloat(a[i]) + toFloat(b[i]));
+    else
+      b[i] = toHalf(toFloat(a[i]) + toFloat(b[i]));
+  }
+}
+
+// Created on first use (after MPI_Init) and kept until MPI_Finalize.
+MPI_Op halfSumOp(DType dtype) {
+  static MPI_Op bf16 = [] {
+    MPI_Op op;
+    MPI_Op_create(&sumHalves<BFloat16>, /*commute=*/1, &op);
+    return op;
+  }();
+  static MPI_Op f16 = [] {
+    MPI_Op op;
+    MPI_Op_create(&sumHalves<Half>, /*commute=*/1, &op);
+    return op;
+  }();
+  return dtype == DType::BF16 ? bf16 : f16;
+}
+
+bool isHalf(DType dtype) { return dtype == DType::BF16 || dtype == DType::F16; }
+
+MPI_Op reductionOp(ReduceOp op, DType dtype) {
+  return isHalf(dtype) ? halfSumOp(dtype) : mpiOp(op);
 }
 
 enum class RequestKind { Collective, Send, Recv };
@@ -212,7 +247,8 @@ public:
     if (!type)
       return type.status();
     MPI_Request req;
-    int rc = MPI_Ireduce_scatter_block(send, recv, static_cast<int>(recvCount), *type, mpiOp(op),
+    int rc = MPI_Ireduce_scatter_block(send, recv, static_cast<int>(recvCount), *type,
+                                       reductionOp(op, dtype),
                                        comm_, &req);
     return issue(rc, req, RequestKind::Collective, std::move(desc),
                  averager(op, recv, recvCount, dtype), 0, *type, CollectiveKind::ReduceScatter,
@@ -229,7 +265,7 @@ public:
       return type.status();
     MPI_Request req;
     int rc = MPI_Iallreduce(send == recv ? MPI_IN_PLACE : send, recv, static_cast<int>(count),
-                            *type, mpiOp(op), comm_, &req);
+                            *type, reductionOp(op, dtype), comm_, &req);
     return issue(rc, req, RequestKind::Collective, std::move(desc), averager(op, recv, count, dtype), 0,
                  *type, CollectiveKind::AllReduce, count * dtypeSize(dtype));
   }
@@ -359,10 +395,12 @@ private:
   static StatusOr<MPI_Datatype> reductionType(const std::string &desc, DType dtype,
                                               ReduceOp op) {
     const bool isFloat = dtype == DType::F32 || dtype == DType::F64;
-    if (op == ReduceOp::Avg && !isFloat)
+    if (isHalf(dtype) && op != ReduceOp::Sum)
+      return Status::error(desc + ": 16-bit reductions only sum, got " + dtypeName(dtype));
+    if (op == ReduceOp::Avg && !isFloat && !isHalf(dtype))
       return Status::error(desc + ": avg needs f32 or f64, got " + dtypeName(dtype));
-    if (!isFloat && dtype != DType::I32 && dtype != DType::I64)
-      return Status::error(desc + ": reductions take f32, f64, i32 or i64, got " +
+    if (!isFloat && !isHalf(dtype) && dtype != DType::I32 && dtype != DType::I64)
+      return Status::error(desc + ": reductions take f32, f64, bf16, f16, i32 or i64, got " +
                            dtypeName(dtype));
     return movementType(dtype);
   }

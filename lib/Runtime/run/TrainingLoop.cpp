@@ -47,9 +47,14 @@ Status agree(const TrainingRun &run, Status status) {
   return Status::ok();
 }
 
-// The tensors a checkpoint holds: every weight (fp32 masters) and each optimizer state tensor,
-// named "<weight>.<state>" as torch's state_dict keys go, always whole and in its weight's
-// shape, so a checkpoint does not depend on the world size or ZeRO stage that wrote it.
+// The tensors a checkpoint holds: every weight in fp32 and each optimizer state tensor, named
+// "<weight>.<state>" as torch's state_dict keys go, always whole and in its weight's shape, so a
+// checkpoint does not depend on the world size, ZeRO stage or precision that wrote it.
+//
+// Mixed precision keeps the fp32 value of a weight in its master (optimizer state "master")
+// and a 16-bit copy in the weight itself: the master is saved under the weight's name (and not
+// again in the optimizer file), and a load sets the master and rounds it into the 16-bit weight,
+// as apply_update's cast does.
 //
 // A param the plan marks as a ZeRO shard (Param.shard: a weight under stage 3, optimizer state
 // under stages 1 and 2) holds this rank's S elements of the zero-padded flat whole tensor. For a
@@ -61,19 +66,39 @@ struct SavedTensor {
   Communicator *axis = nullptr; // the shard's mesh axis; null: not sharded
   int64_t shardElements = 0;
   std::vector<char> staging;   // the padded flat whole tensor of a shard
+  Executor::Slot *halfWeight = nullptr; // a master's 16-bit weight (whole, or the same shard)
 };
 
+constexpr const char *kMasterState = "master";
+
+// `weights` gets the masters in place of the weights they keep the fp32 value of.
 Status checkpointTensors(Executor &executor, std::vector<SavedTensor> &weights,
                          std::vector<SavedTensor> &state) {
+  std::map<std::string, Executor::Slot *> halfWeights; // weights that have a master
+  for (const plan::Param &param : executor.plan().params())
+    if (param.role() == plan::Param::OPTIMIZER_STATE && param.state() == kMasterState)
+      halfWeights[param.owner()] = nullptr;
+  for (const plan::Param &param : executor.plan().params())
+    if (param.role() == plan::Param::WEIGHT && halfWeights.count(param.name()))
+      halfWeights[param.name()] = &executor.slot(param.buffer());
   for (const plan::Param &param : executor.plan().params()) {
     bool weight = param.role() == plan::Param::WEIGHT;
     if (!weight && param.role() != plan::Param::OPTIMIZER_STATE)
       continue;
+    if (weight && halfWeights.count(param.name()))
+      continue;
+    bool master = !weight && param.state() == kMasterState;
     Executor::Slot &slot = executor.slot(param.buffer());
     SavedTensor entry;
-    entry.whole = CheckpointTensor{weight ? param.name() : param.owner() + "." + param.state(),
+    entry.whole = CheckpointTensor{weight || master ? (weight ? param.name() : param.owner())
+                                                    : param.owner() + "." + param.state(),
                                    slot.dtype, slot.shape, slot.data};
     entry.slot = slot.data;
+    if (master) {
+      entry.halfWeight = halfWeights[param.owner()];
+      if (!entry.halfWeight)
+        return Status::error("master " + param.name() + " names no weight " + param.owner());
+    }
     if (param.has_shard()) {
       entry.axis = executor.group(param.shard().axis());
       if (!entry.axis)
@@ -86,7 +111,41 @@ Status checkpointTensors(Executor &executor, std::vector<SavedTensor> &weights,
                            dtypeSize(slot.dtype));
       entry.whole.data = entry.staging.data();
     }
-    (weight ? weights : state).push_back(std::move(entry));
+    (weight || master ? weights : state).push_back(std::move(entry));
+  }
+  return Status::ok();
+}
+
+// After a load: each master's 16-bit weight rounded from it (to nearest even, as the cast
+// kernel rounds): the whole weight, or this rank's piece where it is sharded like the master.
+Status roundMastersIntoWeights(const std::vector<SavedTensor> &tensors) {
+  for (const SavedTensor &master : tensors) {
+    if (!master.halfWeight)
+      continue;
+    Executor::Slot &weight = *master.halfWeight;
+    if (master.whole.dtype != DType::F32)
+      return Status::error("the master of " + master.whole.name + " is not f32");
+    const float *source = static_cast<const float *>(master.whole.data);
+    int64_t count = numElements(weight.shape);
+    if (master.axis && count == master.shardElements)
+      source = static_cast<const float *>(master.slot);
+    else if (count != numElements(master.whole.shape))
+      return Status::error("weight " + master.whole.name + " has " + std::to_string(count) +
+                           " elements; its master has " +
+                           std::to_string(numElements(master.whole.shape)));
+    if (weight.dtype == DType::BF16) {
+      auto *out = static_cast<BFloat16 *>(weight.data);
+      for (int64_t i = 0; i < count; ++i)
+        out[i] = toBFloat16(source[i]);
+    } else if (weight.dtype == DType::F16) {
+      auto *out = static_cast<Half *>(weight.data);
+      for (int64_t i = 0; i < count; ++i)
+        out[i] = toHalf(source[i]);
+    } else if (weight.dtype == DType::F32) {
+      std::memcpy(weight.data, source, static_cast<size_t>(count) * sizeof(float));
+    } else {
+      return Status::error("weight " + master.whole.name + " is neither 16-bit nor f32");
+    }
   }
   return Status::ok();
 }
@@ -217,6 +276,7 @@ Status Trainer::load() {
   if (loaded) {
     sliceShards(weights);
     sliceShards(state);
+    status = roundMastersIntoWeights(weights);
   }
   if (loaded) {
     const auto &values = loaded->state;
@@ -228,7 +288,8 @@ Status Trainer::load() {
       return Status::ok();
     };
     int64_t batch = 0;
-    status = number("train_batch_size", batch);
+    if (status.isOk())
+      status = number("train_batch_size", batch);
     if (status.isOk() && batch != config_.train_batch_size())
       status = Status::error(loaded->directory + ": the checkpoint was trained with "
                              "train_batch_size " + std::to_string(batch) + ", this plan uses " +
