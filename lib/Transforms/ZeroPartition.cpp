@@ -1,8 +1,9 @@
-//===- ZeroPartition.cpp - ZeRO stages 1 and 2 on the training step -------===//
+//===- ZeroPartition.cpp - ZeRO stages 1, 2 and 3 on the training step ----===//
 //
 // Rewrites the four functions of ds-build-training so each data-parallel rank keeps and updates
-// only its shard of the optimizer state (stage 1) and of the gradients (stage 2); see the pass
-// description. The runtime's training loop is unchanged: only what the functions do differs.
+// only its shard of the optimizer state (stage 1), of the gradients (stage 2) and of the weights
+// (stage 3, whose gathers ZeroGatherParams.cpp places); see the pass description. The runtime's
+// training loop is unchanged: only what the functions do differs.
 //
 //===----------------------------------------------------------------------===//
 
