@@ -1,0 +1,31 @@
+// Fused Adam/AdamW update over flat f32 buffers.
+#ifndef DS_RUNTIME_KERNELS_CUDA_OPTIMIZER_H
+#define DS_RUNTIME_KERNELS_CUDA_OPTIMIZER_H
+
+#include "ds/Runtime/Status.h"
+
+#include <cstdint>
+
+namespace ds::rt::cuda {
+
+struct AdamConfig {
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double epsilon = 1e-8;
+  double weightDecay = 0.0;
+  // true: AdamW's decoupled decay p *= 1 - lr * weightDecay; false: Adam's L2 term, g += wd * p.
+  bool adamW = true;
+};
+
+// One Adam/AdamW step in place on n elements, the arithmetic of cpu::adamUpdate (torch 1.13's
+// single-tensor Adam): g = grad * gradScale, m = beta1 m + (1 - beta1) g,
+// v = beta2 v + (1 - beta2) g^2, p -= lr / (1 - beta1^step) * m / (sqrt(v) / sqrt(1 - beta2^step)
+// + eps). lr, step (>= 1, this step included) and gradScale are host values, as the CPU kernel
+// takes them; the scalars are formed in double on the host and rounded to f32 once.
+Status adamUpdate(float *param, const float *grad, float *expAvg, float *expAvgSq, int64_t n,
+                  float lr, int64_t step, float gradScale, const AdamConfig &config,
+                  void *stream);
+
+} // namespace ds::rt::cuda
+
+#endif // DS_RUNTIME_KERNELS_CUDA_OPTIMIZER_H
