@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Usage: scripts/gpu-check.sh RESULTS_DIR
+#
+# The GPU check of the CUDA kernels, for a machine with a GPU, CUDA, CMake and a C++ compiler but
+# none of the Debian packages the full build needs (no MLIR, ONNX, protobuf, MPI or oneDNN): it
+# configures the kernels-only build (-DDS_KERNELS_ONLY=ON: the CUDA kernel library, the CPU
+# kernels without oneDNN's matmul, and DSCudaKernelTests; GoogleTest if installed, else the
+# test's stand-in harness), builds it, runs every kernel test against the CPU kernels, and writes
+#   RESULTS_DIR/gpu-check.log   everything this script printed
+#   RESULTS_DIR/results.md      one row per comparison: kernel, shape, dtype, max error, pass
+# Exit status: 0 all passed, 1 a build step or a test failed, 2 no usable CUDA device.
+# Environment: DS_GPU_BUILD_DIR (default build-gpu), DS_CMAKE_ARGS (extra configure flags, e.g.
+# -DCMAKE_CUDA_ARCHITECTURES=100 for another GPU), DS_BUILD_JOBS (default: all cores).
+# Takes about two minutes to build on 16 cores and seconds to run; the whole is bounded by
+# timeouts well under 8 minutes.
+set -uo pipefail
+if [[ $# -ne 1 ]]; then
+  echo "usage: $0 RESULTS_DIR" >&2
+  exit 1
+fi
+mkdir -p "$1" || exit 1
+results=$(cd "$1" && pwd)
+cd "$(dirname "$0")/.."
+log=$results/gpu-check.log
+table=$results/results.md
+rows=$results/.rows
+: >"$rows"
+exec > >(tee "$log") 2>&1
+
+start=$SECONDS
+build=${DS_GPU_BUILD_DIR:-build-gpu}
+jobs=${DS_BUILD_JOBS:-$(nproc)}
+echo "== ds gpu-check: $(date -u +%FT%TZ) at $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>/dev/null ||
+  echo "(nvidia-smi not available)"
+nvcc_bin=$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)
+"$nvcc_bin" --version 2>/dev/null | tail -2
+
+generator=()
+command -v ninja >/dev/null && generator=(-G Ninja)
+echo "== configure ($build)"
+if ! timeout 120 cmake "${generator[@]}" -S . -B "$build" -DDS_KERNELS_ONLY=ON \
+    -DCMAKE_BUILD_TYPE=Release ${DS_CMAKE_ARGS:-}; then
+  echo "gpu-check: configure failed"
+  exit 1
+fi
+echo "== build (-j $jobs)"
+if ! timeout 360 cmake --build "$build" -j "$jobs" --target DSCudaKernelTests; then
+  echo "gpu-check: build failed"
+  exit 1
+fi
+echo "== build took $((SECONDS - start)) s"
+
+echo "== DSCudaKernelTests"
+test_start=$SECONDS
+DS_CUDA_RESULTS=$rows timeout 240 "$build/bin/DSCudaKernelTests" | tee "$results/.test-output"
+rc=${PIPESTATUS[0]}
+echo "== tests took $((SECONDS - test_start)) s, exit status $rc"
+
+status=passed
+if grep -q "no CUDA device:" "$results/.test-output"; then
+  status="skipped: $(grep -m1 -o 'no CUDA device:.*' "$results/.test-output")"
+  code=2
+elif [[ $rc -ne 0 ]]; then
+  status="FAILED (exit status $rc)"
+  code=1
+else
+  code=0
+fi
+failed_rows=$(grep -c '| FAIL |' "$rows" || true)
+{
+  echo "# CUDA kernel check"
+  echo
+  echo "$(date -u +%FT%TZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), GPU:" \
+       "$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1 || echo '?')"
+  echo
+  echo "Result: $status; $(wc -l <"$rows") comparisons, $failed_rows over tolerance;" \
+       "total $((SECONDS - start)) s."
+  echo
+  echo "Max error is max |gpu - cpu| / max |cpu| over the tensor (casts and quantization codes:"
+  echo "the number of mismatching elements; quantization round trip: the worst |x - x'| as a"
+  echo "fraction of its bound scale/2)."
+  echo
+  echo "| kernel | shape | dtype | max error | tolerance | pass |"
+  echo "|---|---|---|---|---|---|"
+  cat "$rows"
+} >"$table"
+rm -f "$rows" "$results/.test-output"
+echo "== $status; results in $table"
+exit $code
