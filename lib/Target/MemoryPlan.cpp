@@ -1,23 +1,29 @@
 //===- MemoryPlan.cpp - per-rank memory and traffic of a compiled step ----===//
 //
-// The runtime's allocator, as this analysis models it (lib/Runtime/exec/Executor.cpp):
+// The runtime's allocator, as this analysis models it and plans it (lib/Runtime/exec/Executor.cpp):
 //  - parameters (weights and the state training adds), constants (buffers with initial data,
 //    except splats) and every function's inputs are allocated once, before the first step, and
-//    never freed; a splat constant is filled at its instruction and freed at its release;
+//    never freed;
 //  - ds.load_param results are the parameter's own buffer: no bytes;
-//  - every other op result gets a buffer of exactly its tensor's bytes when the op writes it,
-//    freed at its ds.release (a `free` instruction);
-//  - a result never released (a function's output) keeps its buffer: the next call writes the
-//    same buffer again, so from the first call on it is live for the rest of the run;
+//  - every other op result that the function releases (a `free` instruction), splat constants
+//    included, is a transient: it lives from the op that writes it to its ds.release, and this
+//    analysis gives it an offset in the rank's one arena (ArenaPlan.h: best fit at the moment
+//    it is written, 64-byte aligned). The runtime allocates the arena once, before the first
+//    step, places each transient at its offset when it is first written and frees nothing;
+//  - functions run one at a time and all their transients die inside them, so each function's
+//    placement starts from an empty arena and the arena is the largest extent over functions;
+//  - a result never released (a function's output) keeps its own buffer: the next call writes
+//    the same buffer again, so from the first call on it is live for the rest of the run;
 //  - the reported peak is never reset, and 16-bit staging copies and collective scratch are
 //    not from this allocator.
-// So in the steady state, while function f runs, live bytes are the persistent ones, the
-// retained outputs of all functions, and f's own live transients; the peak is that at f's
-// worst moment, maximized over f.
+// So the peak is the persistent bytes (state, constants, inputs, kept outputs) plus the arena.
+// The most transient bytes live at once in a function is a lower bound on its extent; what the
+// arena holds above the largest such bound is fragmentation.
 //
 //===----------------------------------------------------------------------===//
 
 #include "ds/Target/MemoryPlan.h"
+#include "ds/Target/ArenaPlan.h"
 
 #include "ModuleState.h"
 
@@ -109,6 +115,7 @@ void analyseFunction(func::FuncOp func, int64_t worldSize, MemoryPlan &plan,
       released.insert(release.getValue());
 
   int64_t live = 0;
+  ArenaPlanner arena;
   for (Operation &op : body) {
     if (auto constant = dyn_cast<ConstantOp>(op)) {
       // A splat is made at its instruction and freed at its release like any value (the
@@ -119,8 +126,11 @@ void analyseFunction(func::FuncOp func, int64_t worldSize, MemoryPlan &plan,
       }
     }
     if (auto release = dyn_cast<ReleaseOp>(op)) {
-      if (isTransient(release.getValue()))
+      if (isTransient(release.getValue())) {
         live -= getTensorBytes(release.getValue().getType());
+        // Program order is the runtime's order, so the bytes are free for every later op.
+        arena.free(plan.arenaOffsets.lookup(release.getValue()));
+      }
       continue;
     }
     if (isCollective(&op)) {
@@ -137,13 +147,15 @@ void analyseFunction(func::FuncOp func, int64_t worldSize, MemoryPlan &plan,
     // are instructions of their own), so the peak is taken here.
     for (Value result : op.getResults()) {
       int64_t bytes = getTensorBytes(result.getType());
-      if (released.contains(result))
+      if (released.contains(result)) {
         live += bytes;
-      else
+        plan.arenaOffsets[result] = arena.allocate(bytes);
+      } else
         memory.retainedBytes += bytes;
     }
     memory.transientPeakBytes = std::max(memory.transientPeakBytes, live);
   }
+  memory.arenaBytes = arena.getExtentBytes();
 }
 
 } // namespace
@@ -162,15 +174,24 @@ int64_t MemoryPlan::persistentBytes() const {
 const FunctionMemory *MemoryPlan::peakFunction() const {
   const FunctionMemory *peak = nullptr;
   for (const FunctionMemory &function : functions)
-    if (!peak || function.transientPeakBytes > peak->transientPeakBytes)
+    if (!peak || function.arenaBytes > peak->arenaBytes)
       peak = &function;
   return peak;
 }
 
-int64_t MemoryPlan::predictedPeakBytes() const {
+int64_t MemoryPlan::arenaBytes() const {
   const FunctionMemory *peak = peakFunction();
-  return persistentBytes() + (peak ? peak->transientPeakBytes : 0);
+  return peak ? peak->arenaBytes : 0;
 }
+
+int64_t MemoryPlan::transientPeakBytes() const {
+  int64_t most = 0;
+  for (const FunctionMemory &function : functions)
+    most = std::max(most, function.transientPeakBytes);
+  return most;
+}
+
+int64_t MemoryPlan::predictedPeakBytes() const { return persistentBytes() + arenaBytes(); }
 
 FailureOr<MemoryPlan> computeMemoryPlan(ModuleOp module, int64_t worldSize,
                                         int64_t microStepsPerStep) {

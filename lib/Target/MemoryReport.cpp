@@ -78,17 +78,27 @@ void printMemoryReport(const MemoryPlan &plan, const MemoryReportContext &contex
   printRow(os, "outputs kept between calls", plan.retainedBytes());
   const FunctionMemory *peak = plan.peakFunction();
   if (peak)
-    printRow(os, "transient peak (@" + peak->name + ")", peak->transientPeakBytes);
+    printRow(os, "transient arena (sized by @" + peak->name + ")", plan.arenaBytes());
   printRow(os, "predicted peak", plan.predictedPeakBytes());
 
-  os << "\nTransient buffers per function (activations and temporaries)\n";
-  os << llvm::format("  %-24s %8s %20s %20s\n", kText("function"), kText("calls"),
-                     kText("peak bytes"), kText("kept bytes"));
+  // Every function's transients are placed from offset 0 of the same arena; the most bytes live
+  // at once bounds each placement from below.
+  os << "\nTransient buffers per function, placed in one arena (activations and temporaries)\n";
+  os << llvm::format("  %-24s %8s %16s %16s %16s %16s\n", kText("function"), kText("calls"),
+                     kText("live peak bytes"), kText("arena bytes"), kText("fragmentation"),
+                     kText("kept bytes"));
   for (const FunctionMemory &function : plan.functions)
-    os << llvm::format("  %-24s %8lld %20lld %20lld\n", ("@" + function.name).c_str(),
+    os << llvm::format("  %-24s %8lld %16lld %16lld %16lld %16lld\n",
+                       ("@" + function.name).c_str(),
                        static_cast<long long>(function.callsPerStep),
                        static_cast<long long>(function.transientPeakBytes),
+                       static_cast<long long>(function.arenaBytes),
+                       static_cast<long long>(function.arenaBytes - function.transientPeakBytes),
                        static_cast<long long>(function.retainedBytes));
+  os << llvm::format("  %-24s %8s %16lld %16lld %16lld\n", kText("arena"), kText(""),
+                     static_cast<long long>(plan.transientPeakBytes()),
+                     static_cast<long long>(plan.arenaBytes()),
+                     static_cast<long long>(plan.arenaBytes() - plan.transientPeakBytes()));
 
   os << "\nModel states per rank: the ZeRO paper's formulas for DeepSpeed's layout\n"
         "(mixed-precision Adam, K = 12; N = "
@@ -128,6 +138,7 @@ llvm::json::Value getMemoryReportJSON(const MemoryPlan &plan,
     functions.push_back(llvm::json::Object{{"name", function.name},
                                            {"calls_per_step", function.callsPerStep},
                                            {"transient_peak_bytes", function.transientPeakBytes},
+                                           {"arena_bytes", function.arenaBytes},
                                            {"retained_bytes", function.retainedBytes}});
   llvm::json::Array paper;
   for (int stage = 0; stage < 4; ++stage)
@@ -158,8 +169,10 @@ llvm::json::Value getMemoryReportJSON(const MemoryPlan &plan,
            {"inputs", plan.inputBytes},
            {"retained_outputs", plan.retainedBytes()},
            {"model_states", plan.modelStateBytes()},
-           {"transient_peak", peak ? peak->transientPeakBytes : 0},
-           {"transient_peak_function", peak ? peak->name : ""},
+           {"transient_peak", plan.transientPeakBytes()},
+           {"arena", plan.arenaBytes()},
+           {"arena_function", peak ? peak->name : ""},
+           {"arena_fragmentation", plan.arenaBytes() - plan.transientPeakBytes()},
            {"predicted_peak", plan.predictedPeakBytes()}}},
       {"functions", std::move(functions)},
       {"zero_paper_model_states", std::move(paper)},

@@ -16,6 +16,7 @@
 #include "ds/Dialect/DS/IR/DSOps.h"
 #include "ds/Plan/PlanVersion.h"
 #include "ds/Target/CollectiveCheck.h"
+#include "ds/Target/MemoryPlan.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -66,6 +67,8 @@ private:
   LogicalResult addInputs(func::FuncOp step, StringRef function);
   LogicalResult addInstructions(Block &body, plan::RankProgram &program);
   LogicalResult addOutputs(func::FuncOp step, func::ReturnOp ret, StringRef function);
+  /// Copies the memory plan's arena offsets onto the transients' buffers.
+  LogicalResult placeTransients(plan::RankProgram &program);
 
   /// A new buffer for `value`, named `name` (a default name when empty).
   FailureOr<uint32_t> addBuffer(Value value, StringRef name = {});
@@ -315,6 +318,23 @@ LogicalResult PlanBuilder::addFunction(func::FuncOp func, StringRef name,
   return success();
 }
 
+LogicalResult PlanBuilder::placeTransients(plan::RankProgram &program) {
+  // The placement is the memory report's own (MemoryPlan.cpp walks the same functions in the
+  // same order), so what the report predicts is what the plan asks the runtime for. The calls
+  // per step change no offset.
+  FailureOr<::ds::MemoryPlan> memory = ::ds::computeMemoryPlan(module, worldSize);
+  if (failed(memory))
+    return failure();
+  for (const auto &[value, offset] : memory->arenaOffsets) {
+    auto buffer = bufferOf.find(value);
+    if (buffer == bufferOf.end())
+      return emitError(value.getLoc(), "the memory plan placed a value with no plan buffer");
+    planMessage.mutable_buffers(buffer->second)->set_arena_offset(offset);
+  }
+  program.set_arena_bytes(memory->arenaBytes());
+  return success();
+}
+
 FailureOr<plan::Plan> PlanBuilder::build() {
   if (worldSize < 1)
     return module.emitError("the world size must be at least 1, got ")
@@ -347,6 +367,8 @@ FailureOr<plan::Plan> PlanBuilder::build() {
     if (failed(step) || failed(addFunction(*step, "", program)))
       return failure();
   }
+  if (failed(placeTransients(program)))
+    return failure();
 
   // SPMD: every rank runs the same list; a rank finds its groups from the mesh.
   for (int64_t rank = 0; rank < worldSize; ++rank) {

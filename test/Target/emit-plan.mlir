@@ -6,6 +6,7 @@
 
 // CHECK:      version {
 // CHECK-NEXT:   major: 3
+// CHECK-NEXT:   minor: 1
 // CHECK-NEXT: }
 // CHECK-NEXT: producer: "ds-opt"
 // CHECK-NEXT: mesh {
@@ -48,6 +49,7 @@
 // CHECK-NEXT:   shape: 3
 // CHECK-NEXT:   shape: 4
 // CHECK-NEXT:   name: "%1"
+// CHECK-NEXT:   arena_offset: 0
 // CHECK-NEXT: }
 // The constant 0.5f is 0x3F000000, little-endian.
 // CHECK:        id: 13

@@ -4,7 +4,8 @@
 // The liveness model on a function small enough to count by hand (bytes, f32):
 // weights 128 + 32 (the frozen one is not in Psi), the constant 4 (resident), the input 32;
 // %y and %z are live together (128) until %y's last use, %o is returned and kept (64); the
-// parameter loads alias their parameters. Peak: 160 + 4 + 32 + 64 + 128 = 388.
+// parameter loads alias their parameters. %y and %z take offsets 0 and 64 of the arena (128,
+// no fragmentation). Peak: 160 + 4 + 32 + 64 + 128 = 388.
 
 ds.param @w : tensor<4x8xf32>
 ds.param frozen @f : tensor<8xf32>
@@ -19,11 +20,15 @@ func.func @forward(%x: tensor<2x4xf32>) -> tensor<2x8xf32> {
   return %o : tensor<2x8xf32>
 }
 
-// CHECK: "calls_per_step": 1,
+// CHECK: "arena_bytes": 128,
+// CHECK-NEXT: "calls_per_step": 1,
 // CHECK-NEXT: "name": "forward",
 // CHECK-NEXT: "retained_bytes": 64,
 // CHECK-NEXT: "transient_peak_bytes": 128
 // CHECK: "per_rank": {
+// CHECK-NEXT: "arena": 128,
+// CHECK-NEXT: "arena_fragmentation": 0,
+// CHECK-NEXT: "arena_function": "forward",
 // CHECK-NEXT: "constants": 4,
 // CHECK-NEXT: "gradients": 0,
 // CHECK-NEXT: "inputs": 32,
@@ -32,6 +37,5 @@ func.func @forward(%x: tensor<2x4xf32>) -> tensor<2x8xf32> {
 // CHECK-NEXT: "predicted_peak": 388,
 // CHECK-NEXT: "retained_outputs": 64,
 // CHECK-NEXT: "transient_peak": 128,
-// CHECK-NEXT: "transient_peak_function": "forward",
 // CHECK-NEXT: "weights": 160
 // CHECK: "trainable_parameters": 32,

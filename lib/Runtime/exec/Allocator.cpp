@@ -15,6 +15,7 @@ void *TrackingAllocator::allocate(int64_t bytes) {
   if (!ptr)
     return nullptr;
   std::memset(ptr, 0, rounded);
+  ++allocations_;
   current_ += bytes;
   peak_ = std::max(peak_, current_);
   return ptr;

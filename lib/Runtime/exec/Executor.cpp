@@ -59,8 +59,9 @@ Executor::Executor(const plan::Plan &plan, Communicator &world, ExecutorOptions 
 
 Executor::~Executor() {
   for (Slot &s : slots_)
-    if (s.data)
+    if (s.data && s.arenaOffset < 0)
       allocator_.deallocate(s.data, s.bytes);
+  allocator_.deallocate(arena_, arenaBytes_);
 }
 
 StatusOr<std::unique_ptr<Executor>> Executor::create(const plan::Plan &plan, Communicator &world,
@@ -88,6 +89,9 @@ Status Executor::initialize() {
     groups_[axis.name] = std::move(*group);
   }
 
+  if (world_.rank() >= plan_.programs_size())
+    return Status::error("the plan has no program for rank " + std::to_string(world_.rank()));
+  arenaBytes_ = static_cast<int64_t>(plan_.programs(world_.rank()).arena_bytes());
   slots_.resize(plan_.buffers_size());
   for (const plan::Buffer &b : plan_.buffers()) {
     Slot &s = slots_[b.id()];
@@ -97,6 +101,16 @@ Status Executor::initialize() {
     s.dtype = *dtype;
     s.shape.assign(b.shape().begin(), b.shape().end());
     s.bytes = numElements(s.shape) * dtypeSize(s.dtype);
+    if (b.has_arena_offset()) {
+      if (b.arena_offset() + static_cast<uint64_t>(s.bytes) > static_cast<uint64_t>(arenaBytes_))
+        return Status::error("buffer " + b.name() + " of " + std::to_string(s.bytes) +
+                             " bytes at arena offset " + std::to_string(b.arena_offset()) +
+                             " does not fit the arena of " + std::to_string(arenaBytes_) +
+                             " bytes");
+      if (!b.initial_data().empty() && !b.splat())
+        return Status::error("constant " + b.name() + " is in the arena, which holds transients");
+      s.arenaOffset = static_cast<int64_t>(b.arena_offset());
+    }
     if (b.splat()) {
       // Filled by its constant instruction, freed at its free.
       if (static_cast<int64_t>(b.initial_data().size()) != dtypeSize(s.dtype))
@@ -114,6 +128,14 @@ Status Executor::initialize() {
       std::memcpy(*ptr, b.initial_data().data(), s.bytes);
       s.persistent = true;
     }
+  }
+  // Through the tracking allocator, so peak_bytes counts the whole arena, as the compiler's
+  // report predicts (persistent bytes + arena).
+  if (arenaBytes_ > 0) {
+    arena_ = allocator_.allocate(arenaBytes_);
+    if (!arena_)
+      return Status::error("out of memory allocating the arena of " +
+                           std::to_string(arenaBytes_) + " bytes");
   }
   for (const plan::Param &p : plan_.params())
     DS_RETURN_IF_ERROR(initializeParam(p));
@@ -198,6 +220,12 @@ Status Executor::initializeParam(const plan::Param &param) {
 
 StatusOr<void *> Executor::ensureAllocated(uint32_t id) {
   Slot &s = slots_[id];
+  if (!s.data && s.arenaOffset >= 0 && arena_) {
+    // Zero-filled as a fresh allocation would be: kernels that accumulate rely on it.
+    s.data = static_cast<char *>(arena_) + s.arenaOffset;
+    std::memset(s.data, 0, s.bytes);
+    return s.data;
+  }
   if (!s.data) {
     s.data = allocator_.allocate(s.bytes);
     if (!s.data)
@@ -211,6 +239,12 @@ void Executor::release(uint32_t id) {
   Slot &s = slots_[id];
   if (s.persistent || !s.data)
     return;
+  if (s.arenaOffset >= 0 && arena_) {
+    // The bytes stay in the arena for the next occupant the compiler placed there; forgetting
+    // the pointer keeps a read after the free an error, as it is for a freed allocation.
+    s.data = nullptr;
+    return;
+  }
   allocator_.deallocate(s.data, s.bytes);
   s.data = nullptr;
 }
@@ -285,6 +319,16 @@ Status Executor::completePending(int64_t index) {
   return Status::ok();
 }
 
+// Why reusing arena bytes is safe. The compiler places a transient only in bytes no buffer
+// live at that point of the program holds, with liveness taken in program order: a buffer is
+// live from the instruction that writes it to its `free`. The executor runs instructions in
+// that same order (COMM instructions are only issued out of it), so the one hazard is an
+// asynchronous collective still reading or writing a buffer after its `free` ran. freeBuffer
+// rules that out: before it lets go of a buffer it completes every pending instruction that
+// names the buffer as an operand or result. Hence once `free` returns, nothing will touch the
+// bytes, and the next occupant, which the compiler placed after that `free`, is first written
+// (zero-filled in ensureAllocated) only then. A pending collective's own buffers are live
+// until their `free`, so no other buffer is placed over them meanwhile.
 Status Executor::freeBuffer(uint32_t id) {
   const plan::RankProgram &program = plan_.programs(world_.rank());
   std::vector<int64_t> touching;

@@ -16,11 +16,14 @@ public:
 
   int64_t currentBytes() const { return current_; }
   int64_t peakBytes() const { return peak_; }
+  // Calls to allocate so far: a step that places its transients in the arena makes none.
+  int64_t allocations() const { return allocations_; }
   void resetPeak() { peak_ = current_; }
 
 private:
   int64_t current_ = 0;
   int64_t peak_ = 0;
+  int64_t allocations_ = 0;
 };
 
 } // namespace ds::rt

@@ -73,6 +73,7 @@ public:
     Shape shape;
     DType dtype = DType::F32;
     bool persistent = false; // params, constants and inputs live for the whole run
+    int64_t arenaOffset = -1; // a transient's place in the arena (plan Buffer.arena_offset)
   };
   Slot &slot(uint32_t id) { return slots_[id]; }
   StatusOr<void *> ensureAllocated(uint32_t id);
@@ -99,6 +100,9 @@ private:
   Communicator &world_;
   ExecutorOptions options_;
   TrackingAllocator allocator_;
+  // The rank's transients, one allocation for the whole run (RankProgram.arena_bytes).
+  void *arena_ = nullptr;
+  int64_t arenaBytes_ = 0;
   std::vector<Slot> slots_;
   std::map<std::string, std::unique_ptr<Communicator>> groups_;
   std::map<int64_t, Pending> pending_;

@@ -1,0 +1,113 @@
+// The executor's arena (plan RankProgram.arena_bytes, Buffer.arena_offset) on a hand-built plan:
+// transients sit at their offsets, a buffer reusing a freed one's bytes still starts zeroed and
+// computes the right values, a step allocates nothing but the outputs it keeps, and the peak
+// counts the whole arena.
+#include "ds/Plan/PlanVersion.h"
+#include "ds/Runtime/Exec/Executor.h"
+#include "ds/Runtime/SelfCommunicator.h"
+
+#include "TestUtil.h"
+
+using namespace ds::rt;
+namespace plan = ds::plan;
+
+namespace {
+
+constexpr int64_t kN = 16; // f32 elements: 64 bytes a buffer
+
+// x -> a = x + x (arena 0) -> b = a * x (arena 64) -> free a -> c = b + b (arena 0, a's bytes)
+// -> free b -> out = c * x (kept, its own buffer) -> free c.
+plan::Plan makePlan(uint64_t arenaBytes, uint64_t offsetOfC) {
+  plan::Plan p;
+  p.mutable_version()->set_major(plan::kPlanVersionMajor);
+  p.mutable_version()->set_minor(plan::kPlanVersionMinor);
+  p.mutable_mesh()->add_axis_names("dp");
+  p.mutable_mesh()->add_axis_sizes(1);
+  plan::RankProgram &program = *p.add_programs();
+  program.set_arena_bytes(arenaBytes);
+  auto buffer = [&](const std::string &name, std::optional<uint64_t> offset) {
+    plan::Buffer *b = p.add_buffers();
+    b->set_id(p.buffers_size() - 1);
+    b->set_dtype(plan::F32);
+    b->add_shape(kN);
+    b->set_name(name);
+    if (offset)
+      b->set_arena_offset(*offset);
+    return b->id();
+  };
+  uint32_t x = buffer("x", std::nullopt), a = buffer("a", 0), b = buffer("b", 64),
+           c = buffer("c", offsetOfC), out = buffer("out", std::nullopt);
+  plan::Input *in = p.add_inputs();
+  in->set_name("x");
+  in->set_buffer(x);
+  plan::Output *o = p.add_outputs();
+  o->set_name("out");
+  o->set_buffer(out);
+  auto inst = [&](const std::string &op, std::vector<uint32_t> operands,
+                  std::vector<uint32_t> results) {
+    plan::Instruction *i = program.add_instructions();
+    i->set_op(op);
+    for (uint32_t id : operands)
+      i->add_operands(id);
+    for (uint32_t id : results)
+      i->add_results(id);
+  };
+  inst("add", {x, x}, {a});
+  inst("mul", {a, x}, {b});
+  inst("free", {a}, {});
+  inst("add", {b, b}, {c});
+  inst("free", {b}, {});
+  inst("mul", {c, x}, {out});
+  inst("free", {c}, {});
+  return p;
+}
+
+TEST(ExecutorArenaTest, ReusesFreedBytesAndAllocatesNothingInTheStep) {
+  std::unique_ptr<Communicator> self = createSelfCommunicator();
+  auto executor = Executor::create(makePlan(128, 0), *self, {});
+  ASSERT_OK(executor);
+  const TrackingAllocator &allocator = (*executor)->allocator();
+  // The input (64 bytes) and the arena (128), nothing else yet.
+  EXPECT_EQ(allocator.currentBytes(), 64 + 128);
+  int64_t before = allocator.allocations();
+
+  std::vector<float> x(kN);
+  for (int64_t i = 0; i < kN; ++i)
+    x[i] = 0.25f * static_cast<float>(i - 5);
+  ASSERT_OK((*executor)->setInput("x", DType::F32, {kN}, x.data()));
+  for (uint64_t step = 0; step < 3; ++step) {
+    ASSERT_OK((*executor)->runStep(step));
+    auto out = (*executor)->output("out");
+    ASSERT_OK(out);
+    const float *values = static_cast<const float *>(out->data);
+    for (int64_t i = 0; i < kN; ++i)
+      EXPECT_FLOAT_EQ(values[i], 4 * x[i] * x[i] * x[i]) << "element " << i;
+    // The kept output was allocated on the first step; transients never are.
+    EXPECT_EQ(allocator.allocations(), before + 1);
+  }
+  EXPECT_EQ(allocator.peakBytes(), 64 + 128 + 64);
+
+  // a and c share offset 0, and a buffer placed there again starts zeroed, as a fresh
+  // allocation would, although c's values were last in those bytes.
+  auto a = (*executor)->ensureAllocated(1);
+  ASSERT_OK(a);
+  for (int64_t i = 0; i < kN; ++i)
+    EXPECT_EQ(static_cast<const float *>(*a)[i], 0.0f) << "element " << i;
+  auto c = (*executor)->ensureAllocated(3);
+  ASSERT_OK(c);
+  EXPECT_EQ(*a, *c);
+  (*executor)->release(1);
+  (*executor)->release(3);
+  EXPECT_EQ(allocator.allocations(), before + 1);
+}
+
+TEST(ExecutorArenaTest, RejectsABufferPastTheArena) {
+  std::unique_ptr<Communicator> self = createSelfCommunicator();
+  auto executor = Executor::create(makePlan(128, 128), *self, {});
+  ASSERT_FALSE(executor.isOk());
+  EXPECT_NE(executor.status().message().find("does not fit the arena of 128 bytes"),
+            std::string::npos)
+      << executor.status().message();
+}
+
+} // namespace
