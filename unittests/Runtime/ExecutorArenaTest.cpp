@@ -110,4 +110,40 @@ TEST(ExecutorArenaTest, RejectsABufferPastTheArena) {
       << executor.status().message();
 }
 
+// A plan that puts a buffer over one a collective still reads is refused when the buffer is
+// written, instead of racing with the transfer. ds-opt never places one so.
+TEST(ExecutorArenaTest, RejectsBytesACollectiveInFlightStillUses) {
+  plan::Plan p = makePlan(128, 0);
+  plan::RankProgram &program = *p.mutable_programs(0);
+  program.clear_instructions();
+  auto add = [&](const std::string &op, uint32_t operand, uint32_t result) {
+    plan::Instruction *i = program.add_instructions();
+    i->set_op(op);
+    i->add_operands(operand);
+    if (op == "add")
+      i->add_operands(operand);
+    i->add_results(result);
+    return i;
+  };
+  add("add", 0, 1); // a at 0
+  plan::Instruction *reduce = add("all_reduce", 1, 2); // b at 64, reads a asynchronously
+  reduce->set_stream(plan::COMM);
+  (*reduce->mutable_attrs())["axis"].set_s("dp");
+  (*reduce->mutable_attrs())["kind"].set_s("sum");
+  p.mutable_buffers(3)->set_arena_offset(32); // c over the second half of a, a still in flight
+  add("add", 0, 3);
+
+  std::unique_ptr<Communicator> self = createSelfCommunicator();
+  auto executor = Executor::create(p, *self, {});
+  ASSERT_OK(executor);
+  std::vector<float> x(kN, 1.0f);
+  ASSERT_OK((*executor)->setInput("x", DType::F32, {kN}, x.data()));
+  Status status = (*executor)->runStep(0);
+  ASSERT_FALSE(status.isOk());
+  EXPECT_NE(status.message().find("buffer c at arena offset 32 overlaps buffer a, which "
+                                  "instruction 1 (all_reduce) still uses"),
+            std::string::npos)
+      << status.message();
+}
+
 } // namespace

@@ -221,6 +221,7 @@ Status Executor::initializeParam(const plan::Param &param) {
 StatusOr<void *> Executor::ensureAllocated(uint32_t id) {
   Slot &s = slots_[id];
   if (!s.data && s.arenaOffset >= 0 && arena_) {
+    DS_RETURN_IF_ERROR(checkArenaBytesIdle(id));
     // Zero-filled as a fresh allocation would be: kernels that accumulate rely on it.
     s.data = static_cast<char *>(arena_) + s.arenaOffset;
     std::memset(s.data, 0, s.bytes);
@@ -233,6 +234,36 @@ StatusOr<void *> Executor::ensureAllocated(uint32_t id) {
                            plan_.buffers(id).name());
   }
   return s.data;
+}
+
+// The invariant that makes reuse safe (see freeBuffer), checked where a violation would be a
+// silent race: no collective still in flight uses a placed buffer overlapping the bytes `id` is
+// about to take. A plan from ds-opt never trips it; a hand-made or corrupt one would. In flight
+// are a few collectives at most, so this costs little next to the zero-fill.
+Status Executor::checkArenaBytesIdle(uint32_t id) const {
+  const Slot &s = slots_[id];
+  int64_t begin = s.arenaOffset, end = s.arenaOffset + std::max<int64_t>(s.bytes, 1);
+  const plan::RankProgram &program = plan_.programs(world_.rank());
+  for (const auto &[index, pending] : pending_) {
+    const plan::Instruction &inst = program.instructions(index);
+    auto check = [&](uint32_t other) -> Status {
+      const Slot &o = slots_[other];
+      if (other == id || o.arenaOffset < 0 || !o.data)
+        return Status::ok();
+      int64_t otherEnd = o.arenaOffset + std::max<int64_t>(o.bytes, 1);
+      if (end <= o.arenaOffset || otherEnd <= begin)
+        return Status::ok();
+      return Status::error("buffer " + plan_.buffers(id).name() + " at arena offset " +
+                           std::to_string(begin) + " overlaps buffer " +
+                           plan_.buffers(other).name() + ", which " + describe(index) +
+                           " still uses");
+    };
+    for (uint32_t other : inst.operands())
+      DS_RETURN_IF_ERROR(check(other));
+    for (uint32_t other : inst.results())
+      DS_RETURN_IF_ERROR(check(other));
+  }
+  return Status::ok();
 }
 
 void Executor::release(uint32_t id) {
@@ -322,8 +353,8 @@ Status Executor::completePending(int64_t index) {
 // Why reusing arena bytes is safe. The compiler places a transient only in bytes no buffer
 // live at that point of the program holds, with liveness taken in program order: a buffer is
 // live from the instruction that writes it to its `free`. The executor runs instructions in
-// that same order (COMM instructions are only issued out of it), so the one hazard is an
-// asynchronous collective still reading or writing a buffer after its `free` ran. freeBuffer
+// that same order (a COMM instruction is issued in order but may complete later), so the one
+// hazard is an asynchronous collective still reading or writing a buffer after its `free` ran. freeBuffer
 // rules that out: before it lets go of a buffer it completes every pending instruction that
 // names the buffer as an operand or result. Hence once `free` returns, nothing will touch the
 // bytes, and the next occupant, which the compiler placed after that `free`, is first written

@@ -89,6 +89,7 @@ private:
   Status completePending(int64_t index);
   // Completes every in-flight collective that reads or writes buffer `id`, then frees it.
   Status freeBuffer(uint32_t id);
+  Status checkArenaBytesIdle(uint32_t id) const;
 
   struct Pending {
     CommHandle handle;
