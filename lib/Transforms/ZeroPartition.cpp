@@ -31,8 +31,10 @@ namespace {
 /// A trainable parameter and the state ZeRO shards for it.
 struct ShardedParam {
   ParamOp weight;
-  ParamOp accumulator; // where micro_step accumulates: whole (stage 1) or the shard (stage 2)
-  ParamOp gradShard;   // the reduced gradient shard apply_update reads
+  // Where micro_step accumulates: stage 1, the whole gradient flattened and zero-padded, whose
+  // first S elements then hold the reduced shard; stages 2 and 3, the shard itself.
+  ParamOp accumulator;
+  ParamOp gradShard; // stages 2 and 3: the reduced gradient shard (the accumulator)
   ParamOp master;      // mixed precision: the fp32 weight, sharded like the state
   SmallVector<ParamOp> state;
   ShardLayout layout;
@@ -55,7 +57,10 @@ private:
   LogicalResult collectParams(int64_t groupSize);
   LogicalResult shardParams(OpBuilder &builder);
   void choosePartitionedWeights();
+  FailureOr<Value> takeAccumulation(func::FuncOp micro, ShardedParam &param);
+  LogicalResult flattenAccumulation(func::FuncOp micro);
   LogicalResult partitionMicroStep(func::FuncOp micro);
+  Value loadGradientShard(OpBuilder &builder, Location loc, const ShardedParam &param);
   LogicalResult gatherWeights(ArrayRef<func::FuncOp> functions);
   void buildBucket(OpBuilder &builder, Location loc, ArrayRef<FinishedGradient> bucket,
                    bool accumulate);
@@ -65,8 +70,6 @@ private:
   LogicalResult rewriteApplyUpdate(func::FuncOp func);
   void rebuildZeroGradients(func::FuncOp func);
 
-  ParamOp addShardParam(OpBuilder &builder, ParamOp like, StringRef suffix,
-                        const ShardLayout &layout);
   Value reduceScatter(OpBuilder &builder, Location loc, Value input, RankedTensorType type);
 
   SmallVector<ShardedParam> params;
@@ -156,21 +159,6 @@ LogicalResult ZeroPartitionPass::collectParams(int64_t groupSize) {
   return success();
 }
 
-ParamOp ZeroPartitionPass::addShardParam(OpBuilder &builder, ParamOp like, StringRef suffix,
-                                         const ShardLayout &layout) {
-  auto zeros = InitializerAttr::get(&getContext(), InitDistribution::Zeros, APFloat(0.0),
-                                    APFloat(0.0), /*seed=*/0);
-  builder.setInsertionPointAfter(like);
-  auto param = builder.create<ParamOp>(like.getLoc(),
-                                       builder.getStringAttr(like.getSymName() + suffix),
-                                       TypeAttr::get(like.getTensorType()), nullptr, zeros,
-                                       nullptr);
-  for (StringRef name : {"ds.role", "ds.owner"})
-    param->setAttr(name, like->getAttr(name));
-  makeShardParam(param, layout, meshName, axisName);
-  return param;
-}
-
 /// DeepSpeed's rule: a parameter of at most `param-persistence-threshold` elements stays whole
 /// (it is gathered once per step after the update instead of around every use) while the
 /// persistent elements stay within `model-persistence-threshold`.
@@ -196,8 +184,11 @@ LogicalResult ZeroPartitionPass::shardParams(OpBuilder &builder) {
       makeShardParam(param.master, param.layout, meshName, axisName);
     if (stage == 1) {
       // The whole accumulator stays: each rank accumulates its own micro-batches into it, and
-      // reduce_gradients scatters the sum.
-      param.gradShard = addShardParam(builder, param.accumulator, "_shard", param.layout);
+      // reduce_gradients scatters the sum into its first S elements, which nothing needs any
+      // more, rather than into a shard of its own (the ZeRO paper's 2 Psi of gradients).
+      Type element = param.accumulator.getTensorType().getElementType();
+      param.accumulator.setTypeAttr(
+          TypeAttr::get(RankedTensorType::get({param.layout.getPaddedSize()}, element)));
     } else {
       makeShardParam(param.accumulator, param.layout, meshName, axisName);
       param.gradShard = param.accumulator;
@@ -212,41 +203,74 @@ Value ZeroPartitionPass::reduceScatter(OpBuilder &builder, Location loc, Value i
                                          /*dim=*/0);
 }
 
-/// Stage 2: micro_step's `acc = load @p.grad; store acc + g, @p.grad` becomes a reduce_scatter
-/// of g (with others in its bucket) right where g is final, added into the shard.
+/// Finds micro_step's `acc = load @p.grad; store acc + g, @p.grad`, erases it and returns g
+/// (null when the forward does not read the weight).
+FailureOr<Value> ZeroPartitionPass::takeAccumulation(func::FuncOp micro, ShardedParam &param) {
+  StringRef accumulator = param.accumulator.getSymName();
+  SmallVector<StoreParamOp> stores;
+  micro.walk([&](StoreParamOp store) {
+    if (store.getParam() == accumulator)
+      stores.push_back(store);
+  });
+  if (stores.empty())
+    return Value();
+  auto add = stores.size() == 1 ? stores[0].getValue().getDefiningOp<AddOp>() : AddOp();
+  LoadParamOp load;
+  Value gradient;
+  if (add) {
+    for (unsigned i = 0; i < 2; ++i) {
+      auto candidate = add->getOperand(i).getDefiningOp<LoadParamOp>();
+      if (candidate && candidate.getParam() == accumulator) {
+        load = candidate;
+        gradient = add->getOperand(1 - i);
+      }
+    }
+  }
+  if (!load || !add->hasOneUse() || !load->hasOneUse() || gradient.getType() != param.wholeType)
+    return micro.emitError("ds-zero: @micro_step must accumulate @")
+           << accumulator << " once, as load + add of a gradient of @"
+           << param.weight.getSymName() << "'s type + store";
+  stores[0].erase();
+  add.erase();
+  load.erase();
+  return gradient;
+}
+
+/// Stage 1: micro_step adds each gradient, flattened and zero-padded, into the flat accumulator.
+LogicalResult ZeroPartitionPass::flattenAccumulation(func::FuncOp micro) {
+  OpBuilder builder(&getContext());
+  for (ShardedParam &param : params) {
+    FailureOr<Value> gradient = takeAccumulation(micro, param);
+    if (failed(gradient))
+      return failure();
+    if (!*gradient)
+      continue;
+    if (Operation *def = gradient->getDefiningOp())
+      builder.setInsertionPointAfter(def);
+    else
+      builder.setInsertionPointToStart(&micro.getBody().front());
+    Location loc = micro.getLoc();
+    ParamOp accumulator = param.accumulator;
+    auto type = accumulator.getTensorType();
+    Value padded = buildPaddedFlat(builder, loc, *gradient, param.layout);
+    Value sum = builder.create<AddOp>(
+        loc, type, builder.create<LoadParamOp>(loc, type, accumulator.getSymName()), padded);
+    builder.create<StoreParamOp>(loc, sum, accumulator.getSymName());
+  }
+  return success();
+}
+
+/// Stage 2: micro_step's accumulation becomes a reduce_scatter of g (with others in its bucket)
+/// right where g is final, added into the shard.
 LogicalResult ZeroPartitionPass::partitionMicroStep(func::FuncOp micro) {
   Block &body = micro.getBody().front();
   SmallVector<FinishedGradient> finished;
   for (ShardedParam &param : params) {
-    StringRef accumulator = param.accumulator.getSymName();
-    SmallVector<StoreParamOp> stores;
-    micro.walk([&](StoreParamOp store) {
-      if (store.getParam() == accumulator)
-        stores.push_back(store);
-    });
-    if (stores.empty())
-      continue; // the forward does not read this weight
-    auto add = stores.size() == 1 ? stores[0].getValue().getDefiningOp<AddOp>() : AddOp();
-    LoadParamOp load;
-    Value gradient;
-    if (add) {
-      for (unsigned i = 0; i < 2; ++i) {
-        auto candidate = add->getOperand(i).getDefiningOp<LoadParamOp>();
-        if (candidate && candidate.getParam() == accumulator) {
-          load = candidate;
-          gradient = add->getOperand(1 - i);
-        }
-      }
-    }
-    if (!load || !add->hasOneUse() || !load->hasOneUse() ||
-        gradient.getType() != param.wholeType)
-      return micro.emitError("ds-zero: @micro_step must accumulate @")
-             << accumulator << " once, as load + add of a gradient of @"
-             << param.weight.getSymName() << "'s type + store";
-    stores[0].erase();
-    add.erase();
-    load.erase();
-    finished.push_back({&param, gradient});
+    FailureOr<Value> gradient = takeAccumulation(micro, param);
+    if (failed(gradient))
+      return failure();
+    if (*gradient)
+      finished.push_back({&param, *gradient});
   }
 
   // Program order of the ops that finish each gradient: buckets fill in the order the backward
@@ -325,7 +349,7 @@ LogicalResult ZeroPartitionPass::gatherWeights(ArrayRef<func::FuncOp> functions)
 void ZeroPartitionPass::buildBucket(OpBuilder &builder, Location loc,
                                     ArrayRef<FinishedGradient> bucket, bool accumulate) {
   // Gradients are scattered in their own type: 16-bit under mixed precision, as DeepSpeed does.
-  Type f32 = bucket[0].param->gradShard.getTensorType().getElementType();
+  Type f32 = bucket[0].param->accumulator.getTensorType().getElementType();
   SmallVector<Value> pieces;
   if (bucket.size() == 1) {
     const ShardLayout &layout = bucket[0].param->layout;
@@ -353,15 +377,32 @@ void ZeroPartitionPass::buildBucket(OpBuilder &builder, Location loc,
     llvm::append_range(pieces, split.getResults());
   }
   for (auto [gradient, piece] : llvm::zip(bucket, pieces)) {
-    ParamOp shard = gradient.param->gradShard;
     if (!accumulate) {
-      builder.create<StoreParamOp>(loc, piece, shard.getSymName());
+      // Stage 1: the reduced shard goes into the accumulator's first S elements.
+      builder.create<StoreParamOp>(loc, piece, gradient.param->accumulator.getSymName(),
+                                   builder.getI64IntegerAttr(0));
       continue;
     }
+    ParamOp shard = gradient.param->gradShard;
     Value accumulated = builder.create<LoadParamOp>(loc, shard.getTensorType(), shard.getSymName());
     Value sum = builder.create<AddOp>(loc, shard.getTensorType(), accumulated, piece);
     builder.create<StoreParamOp>(loc, sum, shard.getSymName());
   }
+}
+
+/// This rank's reduced gradient shard: the accumulator's first S elements in stage 1, the
+/// accumulator itself in stages 2 and 3.
+Value ZeroPartitionPass::loadGradientShard(OpBuilder &builder, Location loc,
+                                           const ShardedParam &param) {
+  ParamOp accumulator = param.accumulator;
+  auto type = accumulator.getTensorType();
+  Value loaded = builder.create<LoadParamOp>(loc, type, accumulator.getSymName());
+  int64_t shardSize = param.layout.shardSize;
+  if (stage != 1 || type.getDimSize(0) == shardSize)
+    return loaded;
+  return builder.create<SliceOp>(loc, RankedTensorType::get({shardSize}, type.getElementType()),
+                                 loaded, ArrayRef<int64_t>{0}, ArrayRef<int64_t>{shardSize},
+                                 ArrayRef<int64_t>{1});
 }
 
 /// Stage 1 scatters the whole accumulators here, in buckets of `reduce-bucket-size`; every
@@ -384,8 +425,8 @@ void ZeroPartitionPass::rebuildReduceGradients(func::FuncOp func) {
   }
   Value sumOfSquares;
   for (ShardedParam &param : params) {
-    auto shardType = param.gradShard.getTensorType();
-    Value shard = builder.create<LoadParamOp>(loc, shardType, param.gradShard.getSymName());
+    Value shard = loadGradientShard(builder, loc, param);
+    auto shardType = cast<RankedTensorType>(shard.getType());
     if (!shardType.getElementType().isF32()) {
       shardType = shardType.clone(builder.getF32Type());
       shard = builder.create<CastOp>(loc, shardType, shard);
@@ -423,8 +464,11 @@ LogicalResult ZeroPartitionPass::rewriteApplyUpdate(func::FuncOp func) {
     // The update reads the fp32 master's shard under mixed precision, a partitioned weight's
     // shard, or else this rank's slice of the whole weight; the 16-bit gradient shard is cast
     // to fp32.
-    auto shardType = param->master ? param->master.getTensorType()
-                                   : param->gradShard.getTensorType();
+    auto shardType =
+        param->master
+            ? param->master.getTensorType()
+            : RankedTensorType::get({param->layout.shardSize},
+                                    param->accumulator.getTensorType().getElementType());
     Value weightShard;
     if (param->master)
       weightShard = builder.create<LoadParamOp>(loc, shardType, param->master.getSymName());
@@ -435,8 +479,7 @@ LogicalResult ZeroPartitionPass::rewriteApplyUpdate(func::FuncOp func) {
           loc, shardType, buildPaddedFlat(builder, loc, weightLoad, param->layout), meshName,
           axisName, /*dim=*/0);
     SmallVector<Value> operands{weightShard};
-    Value gradShard = builder.create<LoadParamOp>(loc, param->gradShard.getTensorType(),
-                                                  param->gradShard.getSymName());
+    Value gradShard = loadGradientShard(builder, loc, *param);
     if (gradShard.getType() != shardType)
       gradShard = builder.create<CastOp>(loc, shardType, gradShard);
     operands.push_back(gradShard);
@@ -534,7 +577,7 @@ void ZeroPartitionPass::runOnOperation() {
   OpBuilder builder(&getContext());
   if (failed(shardParams(builder)))
     return signalPassFailure();
-  if (stage >= 2 && failed(partitionMicroStep(functions[0])))
+  if (failed(stage == 1 ? flattenAccumulation(functions[0]) : partitionMicroStep(functions[0])))
     return signalPassFailure();
   rebuildReduceGradients(functions[1]);
   if (failed(rewriteApplyUpdate(functions[2])))

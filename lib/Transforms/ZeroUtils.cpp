@@ -17,6 +17,8 @@ Value mlir::ds::buildPaddedFlat(OpBuilder &builder, Location loc, Value value,
                                 const ShardLayout &layout) {
   auto type = cast<RankedTensorType>(value.getType());
   Type element = type.getElementType();
+  if (type.getRank() == 1 && type.getDimSize(0) == layout.getPaddedSize())
+    return value; // flat and padded already (a stage-1 accumulator)
   if (type.getRank() != 1)
     value = builder.create<ReshapeOp>(loc, RankedTensorType::get({layout.numel}, element), value);
   if (layout.getPadding() == 0)

@@ -10,21 +10,22 @@
 
 // S1-DAG: ds.param @w : tensor<4x3xbf16> init #ds.init<normal, mean = 0.000000e+00, std = 5.000000e-01, seed = 1>{{$}}
 // S1-DAG: ds.param @w.master : tensor<3xf32> init #ds.init<normal, mean = 0.000000e+00, std = 5.000000e-01, seed = 1> {ds.owner = "w", ds.role = "optimizer_state", ds.shard = {axis = "dp", mesh = @dp_mesh, numel = 12 : i64, padded = 15 : i64, shape = array<i64: 4, 3>}, ds.state = "master"}
-// S1-DAG: ds.param @w.grad : tensor<4x3xbf16> init #ds.init<zeros> {ds.owner = "w", ds.role = "gradient"}
-// S1-DAG: ds.param @w.grad_shard : tensor<3xbf16> init #ds.init<zeros> {{.*}}ds.shard
+// S1-DAG: ds.param @w.grad : tensor<15xbf16> init #ds.init<zeros> {ds.owner = "w", ds.role = "gradient"}
 // S1-DAG: ds.param @w.exp_avg : tensor<3xf32> init #ds.init<zeros> {{.*}}ds.shard
 // S1-LABEL: func.func @reduce_gradients
-// S1: %[[G:.*]] = ds.load_param @w.grad : tensor<4x3xbf16>
-// S1: %[[SHARD:.*]] = ds.reduce_scatter sum %{{.*}} on @dp_mesh["dp"] dim = 0 : tensor<15xbf16> -> tensor<3xbf16>
-// S1: ds.store_param %[[SHARD]], @w.grad_shard : tensor<3xbf16>
-// S1: %[[REDUCED:.*]] = ds.load_param @w.grad_shard : tensor<3xbf16>
+// S1: %[[G:.*]] = ds.load_param @w.grad : tensor<15xbf16>
+// S1: %[[SHARD:.*]] = ds.reduce_scatter sum %[[G]] on @dp_mesh["dp"] dim = 0 : tensor<15xbf16> -> tensor<3xbf16>
+// S1: ds.store_param %[[SHARD]], @w.grad at 0 : tensor<3xbf16>
+// S1: %[[ACC:.*]] = ds.load_param @w.grad : tensor<15xbf16>
+// S1: %[[REDUCED:.*]] = ds.slice %[[ACC]] starts = [0] ends = [3] steps = [1] : tensor<15xbf16> -> tensor<3xbf16>
 // S1: %[[G32:.*]] = ds.cast %[[REDUCED]] : tensor<3xbf16> to tensor<3xf32>
 // S1: ds.mul %[[G32]], %[[G32]] : tensor<3xf32>
 // S1: ds.all_reduce sum %{{.*}} on @dp_mesh["dp"] : tensor<f32>
 // S1-LABEL: func.func @apply_update
 // S1-NOT: ds.shard_slice
 // S1: %[[M:.*]] = ds.load_param @w.master : tensor<3xf32>
-// S1: %[[GS:.*]] = ds.load_param @w.grad_shard : tensor<3xbf16>
+// S1: %[[GACC:.*]] = ds.load_param @w.grad : tensor<15xbf16>
+// S1: %[[GS:.*]] = ds.slice %[[GACC]] starts = [0] ends = [3] steps = [1] : tensor<15xbf16> -> tensor<3xbf16>
 // S1: %[[GS32:.*]] = ds.cast %[[GS]] : tensor<3xbf16> to tensor<3xf32>
 // S1: %[[NEW:.*]], %{{.*}}, %{{.*}} = ds.adam_update %[[M]], %[[GS32]], {{.*}} : tensor<3xf32>
 // S1: ds.store_param %[[NEW]], @w.master : tensor<3xf32>
@@ -37,7 +38,7 @@
 // S1: ds.store_param %[[SHAPED]], @w : tensor<4x3xbf16>
 // S1-NOT: ds.load_param @w.grad :
 // S1-LABEL: func.func @zero_gradients
-// S1: ds.store_param %{{.*}}, @w.grad : tensor<4x3xbf16>
+// S1: ds.store_param %{{.*}}, @w.grad : tensor<15xbf16>
 
 // Stage 2: the bf16 accumulator is the shard; micro_step reduce-scatters the bf16 gradient.
 // S2-DAG: ds.param @w.grad : tensor<3xbf16> init #ds.init<zeros> {{.*}}ds.shard

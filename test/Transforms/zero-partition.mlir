@@ -8,28 +8,31 @@
 // A 4x3 weight and a 3-element bias on 5 ranks: shards of 3 and 1 elements, the flat tensors
 // padded with 3 and 2 zeros to 15 and 5. The frozen parameter is left alone.
 
-// Stage 1: the optimizer state is sharded; the gradients accumulate whole and are
-// reduce-scattered into shard accumulators once per step.
-// S1-DAG: ds.param @w.grad : tensor<4x3xf32> init #ds.init<zeros> {ds.owner = "w", ds.role = "gradient"}
-// S1-DAG: ds.param @w.grad_shard : tensor<3xf32> init #ds.init<zeros> {ds.owner = "w", ds.role = "gradient", ds.shard = {axis = "dp", mesh = @dp_mesh, numel = 12 : i64, padded = 15 : i64, shape = array<i64: 4, 3>}}
+// Stage 1: the optimizer state is sharded; each gradient accumulates whole, flattened and
+// zero-padded, and is reduce-scattered once per step into the accumulator's own first S
+// elements (no second gradient buffer: the paper's 2 Psi of gradients).
+// S1-DAG: ds.param @w.grad : tensor<15xf32> init #ds.init<zeros> {ds.owner = "w", ds.role = "gradient"}
 // S1-DAG: ds.param @w.exp_avg : tensor<3xf32> init #ds.init<zeros> {ds.owner = "w", ds.role = "optimizer_state", ds.shard = {axis = "dp", mesh = @dp_mesh, numel = 12 : i64, padded = 15 : i64, shape = array<i64: 4, 3>}, ds.state = "exp_avg"}
 // S1-DAG: ds.param @w.exp_avg_sq : tensor<3xf32> {{.*}}ds.state = "exp_avg_sq"
 // S1-DAG: ds.param @b.exp_avg : tensor<1xf32> {{.*}}padded = 5 : i64
 // S1-DAG: ds.param frozen @scale : tensor<3xf32> init #ds.init<ones>{{$}}
+// S1-NOT: grad_shard
 // S1-LABEL: func.func @micro_step
 // S1-NOT: ds.reduce_scatter
-// S1: %[[ACC:.*]] = ds.load_param @w.grad : tensor<4x3xf32>
-// S1: ds.store_param %{{.*}}, @w.grad : tensor<4x3xf32>
+// S1: %[[DW:.*]] = ds.matmul %{{.*}}, %{{.*}} transpose_lhs
+// S1: %[[DWFLAT:.*]] = ds.reshape %[[DW]] : tensor<4x3xf32> -> tensor<12xf32>
+// S1: %[[DWPAD:.*]] = ds.concat %[[DWFLAT]], %{{.*}} axis = 0 : (tensor<12xf32>, tensor<3xf32>) -> tensor<15xf32>
+// S1: %[[ACC:.*]] = ds.load_param @w.grad : tensor<15xf32>
+// S1: %[[SUM:.*]] = ds.add %[[ACC]], %[[DWPAD]] : tensor<15xf32>
+// S1: ds.store_param %[[SUM]], @w.grad : tensor<15xf32>
 // S1-LABEL: func.func @reduce_gradients
-// S1-DAG: %[[PAD3:.*]] = ds.constant dense<0.000000e+00> : tensor<3xf32>
-// S1: %[[G:.*]] = ds.load_param @w.grad : tensor<4x3xf32>
-// S1: %[[FLAT:.*]] = ds.reshape %[[G]] : tensor<4x3xf32> -> tensor<12xf32>
-// S1: %[[PADDED:.*]] = ds.concat %[[FLAT]], %[[PAD3]] axis = 0 : (tensor<12xf32>, tensor<3xf32>) -> tensor<15xf32>
-// S1: %[[SHARD:.*]] = ds.reduce_scatter sum %[[PADDED]] on @dp_mesh["dp"] dim = 0 : tensor<15xf32> -> tensor<3xf32>
-// S1: ds.store_param %[[SHARD]], @w.grad_shard : tensor<3xf32>
+// S1: %[[G:.*]] = ds.load_param @w.grad : tensor<15xf32>
+// S1: %[[SHARD:.*]] = ds.reduce_scatter sum %[[G]] on @dp_mesh["dp"] dim = 0 : tensor<15xf32> -> tensor<3xf32>
+// S1: ds.store_param %[[SHARD]], @w.grad at 0 : tensor<3xf32>
 // S1: ds.reduce_scatter sum %{{.*}} on @dp_mesh["dp"] dim = 0 : tensor<5xf32> -> tensor<1xf32>
-// S1: ds.store_param %{{.*}}, @b.grad_shard : tensor<1xf32>
-// S1: %[[WS:.*]] = ds.load_param @w.grad_shard : tensor<3xf32>
+// S1: ds.store_param %{{.*}}, @b.grad at 0 : tensor<1xf32>
+// S1: %[[REDUCED:.*]] = ds.load_param @w.grad : tensor<15xf32>
+// S1: %[[WS:.*]] = ds.slice %[[REDUCED]] starts = [0] ends = [3] steps = [1] : tensor<15xf32> -> tensor<3xf32>
 // S1: %[[SQ:.*]] = ds.mul %[[WS]], %[[WS]] : tensor<3xf32>
 // S1: %[[WSUM:.*]] = ds.reduce_sum %[[SQ]] axes = [0]
 // S1: %[[LOCAL:.*]] = ds.add %[[WSUM]], %{{.*}} : tensor<f32>
@@ -40,7 +43,8 @@
 // S1: %[[WFLAT:.*]] = ds.reshape %[[W]] : tensor<4x3xf32> -> tensor<12xf32>
 // S1: %[[WPAD:.*]] = ds.concat %[[WFLAT]], %{{.*}} axis = 0 : (tensor<12xf32>, tensor<3xf32>) -> tensor<15xf32>
 // S1: %[[WSHARD:.*]] = ds.shard_slice %[[WPAD]] on @dp_mesh["dp"] dim = 0 : tensor<15xf32> -> tensor<3xf32>
-// S1: %[[GSHARD:.*]] = ds.load_param @w.grad_shard : tensor<3xf32>
+// S1: %[[GACC:.*]] = ds.load_param @w.grad : tensor<15xf32>
+// S1: %[[GSHARD:.*]] = ds.slice %[[GACC]] starts = [0] ends = [3] steps = [1] : tensor<15xf32> -> tensor<3xf32>
 // S1: %[[M:.*]] = ds.load_param @w.exp_avg : tensor<3xf32>
 // S1: %[[V:.*]] = ds.load_param @w.exp_avg_sq : tensor<3xf32>
 // S1: %[[NEW:.*]], %[[NEWM:.*]], %[[NEWV:.*]] = ds.adam_update %[[WSHARD]], %[[GSHARD]], %[[M]], %[[V]], {{.*}} : tensor<3xf32>
@@ -55,8 +59,8 @@
 // S1: ds.slice %{{.*}} starts = [0] ends = [3] steps = [1] : tensor<5xf32> -> tensor<3xf32>
 // S1: ds.store_param %{{.*}}, @b : tensor<3xf32>
 // S1-LABEL: func.func @zero_gradients
-// S1-DAG: ds.store_param %{{.*}}, @w.grad : tensor<4x3xf32>
-// S1-DAG: ds.store_param %{{.*}}, @b.grad : tensor<3xf32>
+// S1-DAG: ds.store_param %{{.*}}, @w.grad : tensor<15xf32>
+// S1-DAG: ds.store_param %{{.*}}, @b.grad : tensor<5xf32>
 
 // Stage 1 with the default bucket (500M elements): one reduce_scatter carries both gradients,
 // side by side as [5, 3 + 1] (see stage 2 below).
@@ -64,8 +68,8 @@
 // S1BUCKET: %[[BUCKET:.*]] = ds.concat %{{.*}}, %{{.*}} axis = 1 : (tensor<5x3xf32>, tensor<5x1xf32>) -> tensor<5x4xf32>
 // S1BUCKET: %[[MINE:.*]] = ds.reduce_scatter sum %[[BUCKET]] on @dp_mesh["dp"] dim = 0 : tensor<5x4xf32> -> tensor<1x4xf32>
 // S1BUCKET-NOT: ds.reduce_scatter
-// S1BUCKET: ds.store_param %{{.*}}, @w.grad_shard : tensor<3xf32>
-// S1BUCKET: ds.store_param %{{.*}}, @b.grad_shard : tensor<1xf32>
+// S1BUCKET: ds.store_param %{{.*}}, @w.grad at 0 : tensor<3xf32>
+// S1BUCKET: ds.store_param %{{.*}}, @b.grad at 0 : tensor<1xf32>
 // S1BUCKET: ds.all_reduce
 
 // Stage 2: the accumulators are the shards. Both gradients fit one bucket of 20 elements: each

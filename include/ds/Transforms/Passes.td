@@ -138,9 +138,11 @@ def ZeroPartition : Pass<"ds-zero", "mlir::ModuleOp"> {
     Runs on the functions ds-build-training makes. Each trainable parameter's optimizer state
     becomes this rank's flat shard of S = ceil(numel / N) elements of the parameter flattened
     and zero-padded to N * S (N the size of the mesh axis; `ds.shard` on the param says so).
-    - Stage 1: `@reduce_gradients` reduce-scatters the padded gradient accumulators into shard
-      accumulators `@p.grad_shard`, several per bucket of at most `reduce-bucket-size` padded
-      elements; the norm is the all-reduce of the shards' sums of squares.
+    - Stage 1: `@micro_step` accumulates each gradient flattened and zero-padded into
+      `@p.grad`; `@reduce_gradients` reduce-scatters the accumulators, several per bucket of at
+      most `reduce-bucket-size` padded elements, and stores each rank's shard into the first S
+      elements of its accumulator (`ds.store_param ... at 0`), so no second gradient buffer
+      exists; the norm is the all-reduce of the shards' sums of squares.
     - Stage 2: `@micro_step` reduce-scatters each gradient where the backward pass finishes it,
       several gradients per bucket of at most `reduce-bucket-size` padded elements, and
       accumulates into `@p.grad`, which is now the shard; `@reduce_gradients` only computes

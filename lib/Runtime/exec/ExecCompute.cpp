@@ -44,6 +44,25 @@ Status copyBytes(InstructionContext &c) {
   return Status::ok();
 }
 
+// store_param: the whole parameter, or with `offset` the flat elements [offset, offset + n).
+Status storeParam(InstructionContext &c) {
+  int64_t offset = c.iOr("offset", -1);
+  if (offset < 0)
+    return copyBytes(c);
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  TensorView in = c.in(0);
+  if (in.dtype != out.dtype)
+    return c.error("stores " + std::string(dtypeName(in.dtype)) + " into a parameter of " +
+                   dtypeName(out.dtype));
+  int64_t element = dtypeSize(in.dtype);
+  if ((offset + in.numel()) * element > out.bytes())
+    return c.error("elements [" + std::to_string(offset) + ", " +
+                   std::to_string(offset + in.numel()) + ") are past the end of the parameter (" +
+                   std::to_string(out.bytes() / element) + " elements)");
+  std::memcpy(static_cast<char *>(out.data) + offset * element, in.data, in.bytes());
+  return Status::ok();
+}
+
 // layer_norm and rms_norm take optional weight/bias: which ones are present comes from the
 // operand segment sizes when the plan carries them, else from the operand count.
 void affineOperands(InstructionContext &c, int maxAffine, TensorView &weight, TensorView &bias,
@@ -397,7 +416,7 @@ const std::map<std::string, ComputeFn> &computeTable() {
   static const std::map<std::string, ComputeFn> table = {
       {"constant", constant},
       {"load_param", nothing},
-      {"store_param", copyBytes},
+      {"store_param", storeParam},
       {"reshape", copyBytes},
       {"add", binaryFn(cpu::BinaryOp::Add)},
       {"sub", binaryFn(cpu::BinaryOp::Sub)},

@@ -357,6 +357,24 @@ func.func @store_wrong_type(%v: tensor<3xf32>) {
 
 // -----
 
+ds.param @w : tensor<2x2xf32>
+func.func @store_past_end(%v: tensor<3xf32>) {
+  // expected-error @+1 {{elements [2, 5) are past the end of @w (4 elements)}}
+  ds.store_param %v, @w at 2 : tensor<3xf32>
+  return
+}
+
+// -----
+
+ds.param @w : tensor<4xf32>
+func.func @store_at_wrong_type(%v: tensor<2xbf16>) {
+  // expected-error @+1 {{a store at an offset takes a 1-D tensor of @w's element type 'f32', got 'tensor<2xbf16>'}}
+  ds.store_param %v, @w at 0 : tensor<2xbf16>
+  return
+}
+
+// -----
+
 // expected-error @+1 {{axis 'dp' appears twice}}
 ds.mesh @mesh(dp = 2, dp = 2)
 

@@ -141,6 +141,11 @@ func.func @state() {
   %w = ds.load_param @wte : tensor<10x4xf32>
   // CHECK: ds.store_param %[[W]], @wte : tensor<10x4xf32>
   ds.store_param %w, @wte : tensor<10x4xf32>
+  // A flat range of a parameter: elements [36, 40).
+  // CHECK: ds.store_param %{{.*}}, @wte at 36 : tensor<4xf32>
+  %row = ds.slice %w starts = [9, 0] ends = [10, 4] steps = [1, 1] : tensor<10x4xf32> -> tensor<1x4xf32>
+  %flat = ds.reshape %row : tensor<1x4xf32> -> tensor<4xf32>
+  ds.store_param %flat, @wte at 36 : tensor<4xf32>
   return
 }
 

@@ -163,7 +163,24 @@ LoadParamOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
 
 LogicalResult
 StoreParamOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
-  return lookupParam(*this, symbolTable, getParamAttr(), getValue().getType());
+  std::optional<uint64_t> offset = getOffset();
+  if (!offset)
+    return lookupParam(*this, symbolTable, getParamAttr(), getValue().getType());
+  auto param = symbolTable.lookupNearestSymbolFrom<ParamOp>(*this, getParamAttr());
+  if (!param)
+    return emitOpError("'") << getParamAttr() << "' does not name a ds.param";
+  auto value = cast<RankedTensorType>(getValue().getType());
+  RankedTensorType type = param.getTensorType();
+  if (value.getRank() != 1 || value.getElementType() != type.getElementType())
+    return emitOpError("a store at an offset takes a 1-D tensor of ")
+           << getParamAttr() << "'s element type " << type.getElementType() << ", got "
+           << value;
+  int64_t end = static_cast<int64_t>(*offset) + value.getNumElements();
+  if (end > type.getNumElements())
+    return emitOpError("elements [")
+           << *offset << ", " << end << ") are past the end of " << getParamAttr() << " ("
+           << type.getNumElements() << " elements)";
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

@@ -455,9 +455,23 @@ def DS_LoadParamOp : DS_Op<"load_param", [
 def DS_StoreParamOp : DS_Op<"store_param", [
     DeclareOpInterfaceMethods<SymbolUserOpInterface>,
     MemoryEffects<[MemWrite<DS_ParamResource>]>]> {
-  let summary = "writes a new value into a parameter";
-  let arguments = (ins DS_Tensor:$value, FlatSymbolRefAttr:$param);
-  let assemblyFormat = "$value `,` $param attr-dict `:` type($value)";
+  let summary = "writes a new value into a parameter, or into a flat range of it";
+  let description = [{
+    Without `at`, the value replaces the parameter and has its type. With `at N`, the 1-D value
+    overwrites the parameter's elements [N, N + size) in row-major order and leaves the rest as
+    they were (ZeRO stage 1 keeps a reduced gradient shard in the accumulator it came from).
+    ```mlir
+    ds.store_param %shard, @w.grad at 0 : tensor<3xbf16>
+    ```
+  }];
+  let arguments = (ins DS_Tensor:$value, FlatSymbolRefAttr:$param,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$offset);
+  let assemblyFormat = "$value `,` $param (`at` $offset^)? attr-dict `:` type($value)";
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$value, "::llvm::StringRef":$param), [{
+      build($_builder, $_state, value, param, ::mlir::IntegerAttr());
+    }]>,
+  ];
 }
 
 //===----------------------------------------------------------------------===//
