@@ -177,6 +177,16 @@ void parseZero(Section &top, DSConfig &config) {
                  zero.maxLiveParameters, 0);
   readAliasedInt(section, "stage3_max_reuse_distance", "max_reuse_distance",
                  zero.maxReuseDistance, 0);
+  // DeepSpeed's runtime decides when to release a fetched parameter by these two; ds decides at
+  // compile time (each gathered weight is freed after its last use in the forward or the
+  // backward pass), so a value here would change nothing: say so rather than ignore it.
+  for (const char *key : {"stage3_max_live_parameters", "max_live_parameters",
+                          "stage3_max_reuse_distance", "max_reuse_distance"})
+    if (zero.stage == 3 && section.has(key))
+      section.diagnostics().warning(
+          "'zero_optimization." + std::string(key) +
+          "' is not applied: ds frees each gathered parameter after its last use in the "
+          "forward or the backward pass (ds-opt --ds-memory-report shows what stays live)");
   int64_t granularity = 0;
   readAliasedInt(section, "stage3_module_granularity_threshold", "module_granularity_threshold",
                  granularity, std::nullopt);
