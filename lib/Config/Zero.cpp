@@ -179,13 +179,17 @@ void parseZero(Section &top, DSConfig &config) {
                  zero.maxReuseDistance, 0);
   // DeepSpeed's runtime decides when to release a fetched parameter by these two; ds decides at
   // compile time (each gathered weight is freed after its last use in the forward or the
-  // backward pass), so a value here would change nothing: say so rather than ignore it.
-  for (const char *key : {"stage3_max_live_parameters", "max_live_parameters",
-                          "stage3_max_reuse_distance", "max_reuse_distance"})
-    if (zero.stage == 3 && section.has(key))
+  // backward pass), so a value other than the default changes nothing: say so rather than
+  // ignore it.
+  const ZeroConfig defaults;
+  const std::tuple<const char *, int64_t, int64_t> releaseKnobs[] = {
+      {"stage3_max_live_parameters", zero.maxLiveParameters, defaults.maxLiveParameters},
+      {"stage3_max_reuse_distance", zero.maxReuseDistance, defaults.maxReuseDistance}};
+  for (auto [key, value, fallback] : releaseKnobs)
+    if (zero.stage == 3 && value != fallback)
       section.diagnostics().warning(
-          "'zero_optimization." + std::string(key) +
-          "' is not applied: ds frees each gathered parameter after its last use in the "
+          "'zero_optimization." + std::string(key) + "' (" + std::to_string(value) +
+          ") is not applied: ds frees each gathered parameter after its last use in the "
           "forward or the backward pass (ds-opt --ds-memory-report shows what stays live)");
   int64_t granularity = 0;
   readAliasedInt(section, "stage3_module_granularity_threshold", "module_granularity_threshold",
