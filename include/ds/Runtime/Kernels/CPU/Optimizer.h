@@ -3,18 +3,12 @@
 #ifndef DS_RUNTIME_KERNELS_CPU_OPTIMIZER_H
 #define DS_RUNTIME_KERNELS_CPU_OPTIMIZER_H
 
+#include "ds/Runtime/Kernels/OptimizerConfig.h"
 #include "ds/Runtime/Tensor.h"
 
 namespace ds::rt::cpu {
 
-struct AdamConfig {
-  double beta1 = 0.9;
-  double beta2 = 0.999;
-  double epsilon = 1e-8;
-  double weightDecay = 0.0;
-  // true: AdamW's decoupled decay p *= 1 - lr * weightDecay; false: Adam's L2 term, g += wd * p.
-  bool adamW = true;
-};
+using ds::rt::AdamConfig;
 
 // One Adam/AdamW step (amsgrad and maximize off) on f32 tensors of one shape, with
 // g = grad * gradScale: m = beta1 m + (1 - beta1) g, v = beta2 v + (1 - beta2) g^2,
@@ -25,12 +19,7 @@ Status adamUpdate(const TensorView &param, const TensorView &grad, const TensorV
                   const AdamConfig &config, const MutableTensorView &newParam,
                   const MutableTensorView &newExpAvg, const MutableTensorView &newExpAvgSq);
 
-struct SGDConfig {
-  double momentum = 0.0;
-  double dampening = 0.0;
-  double weightDecay = 0.0;
-  bool nesterov = false;
-};
+using ds::rt::SGDConfig;
 
 // One SGD step: d = grad * gradScale + weightDecay * p; with momentum, buf = d on step 1 and
 // momentum buf + (1 - dampening) d after, and d = nesterov ? d + momentum buf : buf; p -= lr d.

@@ -2,20 +2,14 @@
 #ifndef DS_RUNTIME_KERNELS_CUDA_OPTIMIZER_H
 #define DS_RUNTIME_KERNELS_CUDA_OPTIMIZER_H
 
+#include "ds/Runtime/Kernels/OptimizerConfig.h"
 #include "ds/Runtime/Status.h"
 
 #include <cstdint>
 
 namespace ds::rt::cuda {
 
-struct AdamConfig {
-  double beta1 = 0.9;
-  double beta2 = 0.999;
-  double epsilon = 1e-8;
-  double weightDecay = 0.0;
-  // true: AdamW's decoupled decay p *= 1 - lr * weightDecay; false: Adam's L2 term, g += wd * p.
-  bool adamW = true;
-};
+using ds::rt::AdamConfig;
 
 // One Adam/AdamW step in place on n elements, the arithmetic of cpu::adamUpdate (torch 1.13's
 // single-tensor Adam): g = grad * gradScale, m = beta1 m + (1 - beta1) g,
