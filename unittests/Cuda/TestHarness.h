@@ -1,7 +1,8 @@
 // The CUDA kernel tests run under GoogleTest when it is installed and otherwise under this small
 // stand-in (the GPU machines that run scripts/gpu-check.sh may lack GoogleTest): TEST, EXPECT_TRUE,
 // ASSERT_TRUE and GTEST_SKIP with streamed messages, and a main that prints gtest-style lines and
-// exits 77 (ctest's SKIP_RETURN_CODE) when every test skipped.
+// exits 77 (ctest's SKIP_RETURN_CODE) when every test skipped. The main is compiled into the one
+// file that defines DS_CUDA_TEST_HARNESS_MAIN (TestMain.cpp), so several test files can share it.
 #ifndef DS_UNITTESTS_CUDA_TESTHARNESS_H
 #define DS_UNITTESTS_CUDA_TESTHARNESS_H
 
@@ -84,6 +85,7 @@ struct Skip {
     return ::dsmini::Failure{__FILE__, __LINE__, #cond} = ::dsmini::Message()
 #define GTEST_SKIP() return ::dsmini::Skip{} = ::dsmini::Message()
 
+#ifdef DS_CUDA_TEST_HARNESS_MAIN
 int main(int argc, char **argv) {
   // --gtest_filter=SUBSTRING runs the tests whose "Suite.Name" contains SUBSTRING.
   const char *filter = nullptr;
@@ -117,6 +119,7 @@ int main(int argc, char **argv) {
     return 1;
   return ran > 0 && skipped == ran ? 77 : 0;
 }
+#endif // DS_CUDA_TEST_HARNESS_MAIN
 
 #endif // DS_CUDA_TESTS_USE_GTEST
 #endif // DS_UNITTESTS_CUDA_TESTHARNESS_H
