@@ -14,6 +14,7 @@
 #include "ds/Runtime/Kernels/CUDA/Elementwise.h"
 #include "ds/Runtime/Kernels/CUDA/Embedding.h"
 #include "ds/Runtime/Kernels/CUDA/Loss.h"
+#include "ds/Runtime/Kernels/CUDA/Matmul.h"
 #include "ds/Runtime/Kernels/CUDA/Norm.h"
 #include "ds/Runtime/Kernels/CUDA/Optimizer.h"
 #include "ds/Runtime/Kernels/CUDA/Quantize.h"
