@@ -3,9 +3,10 @@
 #
 # The GPU check of the CUDA kernels, for a machine with a GPU, CUDA, CMake and a C++ compiler but
 # none of the Debian packages the full build needs (no MLIR, ONNX, protobuf, MPI or oneDNN): it
-# configures the kernels-only build (-DDS_KERNELS_ONLY=ON: the CUDA kernel library, the CPU
-# kernels without oneDNN's matmul, and DSCudaKernelTests; GoogleTest if installed, else the
-# test's stand-in harness), builds it, runs every kernel test against the CPU kernels, and writes
+# configures the kernels-only build (-DDS_KERNELS_ONLY=ON: the CUDA kernel library with the
+# cuBLASLt GEMM and the device arena, the CPU kernels without oneDNN's matmul, and
+# DSCudaKernelTests; GoogleTest if installed, else the test's stand-in harness), builds it, runs
+# every kernel test against the CPU kernels (the GEMM against a float64 reference GEMM), and writes
 #   RESULTS_DIR/gpu-check.log   everything this script printed
 #   RESULTS_DIR/results.md      one row per comparison: kernel, shape, dtype, max error, pass
 # Exit status: 0 all passed, 1 a build step or a test failed, 2 no usable CUDA device.
@@ -79,7 +80,8 @@ failed_rows=$(grep -c '| FAIL |' "$rows" || true)
   echo
   echo "Max error is max |gpu - cpu| / max |cpu| over the tensor (casts and quantization codes:"
   echo "the number of mismatching elements; quantization round trip: the worst |x - x'| as a"
-  echo "fraction of its bound scale/2)."
+  echo "fraction of its bound scale/2). Matmul rows compare cuBLASLt with a float64 reference GEMM;"
+  echo "their shape is batch x m x k x n, tl/tr marking transpose_lhs/transpose_rhs."
   echo
   echo "| kernel | shape | dtype | max error | tolerance | pass |"
   echo "|---|---|---|---|---|---|"
