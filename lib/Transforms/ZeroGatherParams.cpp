@@ -53,10 +53,7 @@ private:
   unsigned positionOf(Operation *op) {
     return position.lookup(body.findAncestorOpInBlock(*op));
   }
-  Operation *opAt(unsigned index) { return ops[index]; }
   Value emitGather(OpBuilder &builder, const PartitionedWeight &weight, Location loc);
-  Value emitUnpad(OpBuilder &builder, const PartitionedWeight &weight, Value gathered,
-                  Location loc);
   Value cloneChain(OpBuilder &builder, Value value, IRMapping &mapping);
 
   func::FuncOp func;
@@ -73,11 +70,6 @@ Value ParamGatherer::emitGather(OpBuilder &builder, const PartitionedWeight &wei
   auto paddedType = RankedTensorType::get({weight.layout.getPaddedSize()},
                                           weight.wholeType.getElementType());
   return builder.create<AllGatherOp>(loc, paddedType, shard, mesh, axis, /*dim=*/0);
-}
-
-Value ParamGatherer::emitUnpad(OpBuilder &builder, const PartitionedWeight &weight,
-                               Value gathered, Location loc) {
-  return buildUnpadded(builder, loc, gathered, weight.wholeType);
 }
 
 /// `value` (a load of the weight or a layout op of one) recomputed on top of what `mapping`
@@ -185,10 +177,10 @@ LogicalResult ParamGatherer::run(ArrayRef<PartitionedWeight> weights, Operation 
   for (auto [index, event] : llvm::enumerate(events)) {
     const PartitionedWeight &weight = *event.weight;
     Location loc = ParamOp(weight.param).getLoc();
-    builder.setInsertionPoint(opAt(issueAt[index]));
+    builder.setInsertionPoint(ops[issueAt[index]]);
     Value gathered = emitGather(builder, weight, loc);
-    builder.setInsertionPoint(opAt(event.firstUse));
-    Value whole = emitUnpad(builder, weight, gathered, loc);
+    builder.setInsertionPoint(ops[event.firstUse]);
+    Value whole = buildUnpadded(builder, loc, gathered, weight.wholeType);
 
     WeightUses &uses = usesOf[event.weight - weights.data()];
     if (event.phase == 0) {

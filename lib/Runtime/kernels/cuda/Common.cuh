@@ -149,6 +149,22 @@ template <typename Fn> Status dispatchFloat(DType dtype, const Fn &fn) {
   return fn(float{});
 }
 
+// The host side every one-block-per-row kernel shares: check the float dtype and the
+// [rows, cols] sizes, do nothing for an empty tensor, else call launch(T{}) (which enqueues the
+// kernel) and report whether the launch failed.
+template <typename Fn>
+Status launchPerRow(DType dtype, int64_t rows, int64_t cols, const char *kernel,
+                    const Fn &launch) {
+  DS_RETURN_IF_ERROR(checkFloatType(dtype, kernel));
+  DS_RETURN_IF_ERROR(checkSizes(rows, cols, kernel));
+  if (rows == 0 || cols == 0)
+    return Status::ok();
+  return dispatchFloat(dtype, [&](auto zero) {
+    launch(zero);
+    return launched(kernel);
+  });
+}
+
 } // namespace ds::rt::cuda::detail
 
 #endif // DS_LIB_RUNTIME_KERNELS_CUDA_COMMON_CUH

@@ -155,32 +155,22 @@ int64_t paramGradChunks(int64_t rows) {
 Status layerNorm(DType dtype, const void *x, const void *weight, const void *bias, int64_t rows,
                  int64_t cols, double eps, void *out, float *mean, float *rstd, void *stream) {
   const char *kernel = "cuda layer_norm";
-  DS_RETURN_IF_ERROR(checkFloatType(dtype, kernel));
-  DS_RETURN_IF_ERROR(checkSizes(rows, cols, kernel));
-  if (rows == 0 || cols == 0)
-    return Status::ok();
-  return dispatchFloat(dtype, [&](auto zero) {
+  return launchPerRow(dtype, rows, cols, kernel, [&](auto zero) {
     using T = decltype(zero);
     layerNormKernel<T><<<rows, rowThreads(cols), 0, asStream(stream)>>>(
         static_cast<const T *>(x), static_cast<const T *>(weight), static_cast<const T *>(bias),
         cols, static_cast<float>(eps), static_cast<T *>(out), mean, rstd);
-    return launched(kernel);
   });
 }
 
 Status layerNormGrad(DType dtype, const void *x, const void *dy, const void *weight, int64_t rows,
                      int64_t cols, double eps, void *dx, void *stream) {
   const char *kernel = "cuda layer_norm_grad";
-  DS_RETURN_IF_ERROR(checkFloatType(dtype, kernel));
-  DS_RETURN_IF_ERROR(checkSizes(rows, cols, kernel));
-  if (rows == 0 || cols == 0)
-    return Status::ok();
-  return dispatchFloat(dtype, [&](auto zero) {
+  return launchPerRow(dtype, rows, cols, kernel, [&](auto zero) {
     using T = decltype(zero);
     layerNormGradKernel<T><<<rows, rowThreads(cols), 0, asStream(stream)>>>(
         static_cast<const T *>(x), static_cast<const T *>(dy), static_cast<const T *>(weight),
         cols, static_cast<float>(eps), static_cast<T *>(dx));
-    return launched(kernel);
   });
 }
 

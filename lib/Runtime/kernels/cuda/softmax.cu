@@ -157,30 +157,20 @@ __global__ void crossEntropyGradKernel(const T *logits, const int64_t *targets,
 Status softmax(DType dtype, const void *x, void *y, int64_t rows, int64_t cols, bool causal,
                void *stream) {
   const char *kernel = causal ? "cuda causal_softmax" : "cuda softmax";
-  DS_RETURN_IF_ERROR(checkFloatType(dtype, kernel));
-  DS_RETURN_IF_ERROR(checkSizes(rows, cols, kernel));
-  if (rows == 0 || cols == 0)
-    return Status::ok();
-  return dispatchFloat(dtype, [&](auto zero) {
+  return launchPerRow(dtype, rows, cols, kernel, [&](auto zero) {
     using T = decltype(zero);
     softmaxKernel<T><<<rows, rowThreads(cols), 0, asStream(stream)>>>(
         static_cast<const T *>(x), static_cast<T *>(y), cols, causal);
-    return launched(kernel);
   });
 }
 
 Status softmaxGrad(DType dtype, const void *y, const void *dy, void *dx, int64_t rows,
                    int64_t cols, void *stream) {
   const char *kernel = "cuda softmax_grad";
-  DS_RETURN_IF_ERROR(checkFloatType(dtype, kernel));
-  DS_RETURN_IF_ERROR(checkSizes(rows, cols, kernel));
-  if (rows == 0 || cols == 0)
-    return Status::ok();
-  return dispatchFloat(dtype, [&](auto zero) {
+  return launchPerRow(dtype, rows, cols, kernel, [&](auto zero) {
     using T = decltype(zero);
     softmaxGradKernel<T><<<rows, rowThreads(cols), 0, asStream(stream)>>>(
         static_cast<const T *>(y), static_cast<const T *>(dy), static_cast<T *>(dx), cols);
-    return launched(kernel);
   });
 }
 
