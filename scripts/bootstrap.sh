@@ -13,6 +13,9 @@ packages=(
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   # runtime: MPI ranks, CPU math
   libopenmpi-dev openmpi-bin libdnnl-dev
+  # Debian's dnnl-config.cmake find_package()s OpenCL (its GPU runtime is OCL); the package only
+  # recommends it, and --no-install-recommends skips it
+  ocl-icd-opencl-dev
   # only for bench/ (the GEMM comparison), not linked by ds
   libopenblas-dev
   # tests and reference scripts (Debian's own python3)
