@@ -1,11 +1,9 @@
 // The collective table: each ds collective as a call on the communicator of its mesh axis.
 // Communicators move flat buffers split along the leading dimension; a collective along another
 // dimension stages its data through a temporary and reorders it once the transfer completes.
+// Buffers may live on the host or a GPU: bytes move only through the rank's Device.
 #include "InstructionContext.h"
 
-#include "ds/Runtime/Kernels/CPU.h"
-
-#include <cstring>
 #include <memory>
 
 namespace ds::rt {
@@ -37,18 +35,41 @@ bool leadingSplit(const Shape &shape, int64_t dim) {
   return true;
 }
 
-// A staging buffer that lives until the collective's finish step has run.
-std::shared_ptr<std::vector<char>> staging(int64_t bytes) {
-  return std::make_shared<std::vector<char>>(static_cast<size_t>(bytes));
+// A staging buffer in the device's memory that lives until the collective's finish step has
+// run. Not from the tracking allocator: the plan's buffers are what the planner predicts.
+using Staging = std::shared_ptr<char>;
+StatusOr<Staging> staging(InstructionContext &c, int64_t bytes) {
+  Device &device = c.executor.device();
+  char *data = static_cast<char *>(device.allocate(bytes));
+  if (!data)
+    return c.error("out of memory staging " + std::to_string(bytes) + " bytes");
+  return Staging(data, [&device, bytes](char *p) { device.deallocate(p, bytes); });
 }
 
-// `n` views of `pieceShape` laid one after another in `base`.
-std::vector<MutableTensorView> pieces(char *base, const Shape &pieceShape, DType dtype, int n) {
-  std::vector<MutableTensorView> views;
-  int64_t bytes = numElements(pieceShape) * dtypeSize(dtype);
+// n pieces of `pieceShape` laid one after another in `pieces` <-> the tensor they make when
+// concatenated along `dim`. A piece is `outer` rows (the product of the dims before `dim`) of
+// `row` bytes, and row r of piece i sits at r * n * row + i * row in the whole.
+struct PieceLayout {
+  int64_t outer = 1, row = 0, pieceBytes = 0;
+  PieceLayout(const Shape &pieceShape, DType dtype, int64_t dim) {
+    row = dtypeSize(dtype);
+    for (int64_t d = 0; d < static_cast<int64_t>(pieceShape.size()); ++d)
+      (d < dim ? outer : row) *= pieceShape[d];
+    pieceBytes = outer * row;
+  }
+};
+Status concatPieces(Device &device, const char *pieces, const PieceLayout &l, int n, void *whole) {
   for (int i = 0; i < n; ++i)
-    views.emplace_back(base + i * bytes, pieceShape, dtype);
-  return views;
+    DS_RETURN_IF_ERROR(device.copy2D(static_cast<char *>(whole) + i * l.row, n * l.row,
+                                     pieces + i * l.pieceBytes, l.row, l.row, l.outer));
+  return Status::ok();
+}
+Status splitPieces(Device &device, const void *whole, const PieceLayout &l, int n, char *pieces) {
+  for (int i = 0; i < n; ++i)
+    DS_RETURN_IF_ERROR(device.copy2D(pieces + i * l.pieceBytes, l.row,
+                                     static_cast<const char *>(whole) + i * l.row, n * l.row,
+                                     l.row, l.outer));
+  return Status::ok();
 }
 
 StatusOr<IssuedCollective> allGather(InstructionContext &c) {
@@ -58,19 +79,20 @@ StatusOr<IssuedCollective> allGather(InstructionContext &c) {
   DS_ASSIGN_OR_RETURN(out, c.out(0));
   DS_ASSIGN_OR_RETURN(dim, normalizeAxis(dimAttr, in.rank(), "all_gather dim"));
   int n = group->size();
+  if (out.numel() != in.numel() * n)
+    return c.error("gathers " + std::to_string(n) + " pieces of " + std::to_string(in.numel()) +
+                   " elements into " + std::to_string(out.numel()));
   if (leadingSplit(in.shape, dim)) {
     DS_ASSIGN_OR_RETURN(handle, group->allGather(in.data, out.data, in.numel(), in.dtype));
     return IssuedCollective{std::move(handle), nullptr};
   }
-  auto buffer = staging(in.bytes() * n);
-  DS_ASSIGN_OR_RETURN(handle, group->allGather(in.data, buffer->data(), in.numel(), in.dtype));
-  Shape pieceShape = in.shape;
-  DType dtype = in.dtype;
-  auto finish = [buffer, pieceShape, dtype, n, dim, out]() -> Status {
-    std::vector<TensorView> views;
-    for (auto &v : pieces(buffer->data(), pieceShape, dtype, n))
-      views.push_back(v);
-    return cpu::concat(views, dim, out);
+  DS_ASSIGN_OR_RETURN(buffer, staging(c, in.bytes() * n));
+  DS_ASSIGN_OR_RETURN(handle, group->allGather(in.data, buffer.get(), in.numel(), in.dtype));
+  PieceLayout layout(in.shape, in.dtype, dim);
+  Device *device = &c.executor.device();
+  void *whole = out.data;
+  auto finish = [buffer, layout, n, device, whole]() -> Status {
+    return concatPieces(*device, buffer.get(), layout, n, whole);
   };
   return IssuedCollective{std::move(handle), finish};
 }
@@ -83,15 +105,18 @@ StatusOr<IssuedCollective> reduceScatter(InstructionContext &c) {
   DS_ASSIGN_OR_RETURN(out, c.out(0));
   DS_ASSIGN_OR_RETURN(dim, normalizeAxis(dimAttr, in.rank(), "reduce_scatter dim"));
   int n = group->size();
+  if (in.numel() != out.numel() * n)
+    return c.error("scatters " + std::to_string(in.numel()) + " elements into " +
+                   std::to_string(n) + " pieces of " + std::to_string(out.numel()));
   if (leadingSplit(in.shape, dim)) {
     DS_ASSIGN_OR_RETURN(handle, group->reduceScatter(in.data, out.data, out.numel(), in.dtype, op));
     return IssuedCollective{std::move(handle), nullptr};
   }
   // Lay the n chunks along `dim` out one after another, then scatter the flat buffer.
-  auto buffer = staging(in.bytes());
-  auto views = pieces(buffer->data(), out.shape, in.dtype, n);
-  DS_RETURN_IF_ERROR(cpu::split(in, dim, std::vector<int64_t>(n, out.shape[dim]), views));
-  DS_ASSIGN_OR_RETURN(handle, group->reduceScatter(buffer->data(), out.data, out.numel(), in.dtype, op));
+  DS_ASSIGN_OR_RETURN(buffer, staging(c, in.bytes()));
+  DS_RETURN_IF_ERROR(
+      splitPieces(c.executor.device(), in.data, PieceLayout(out.shape, in.dtype, dim), n, buffer.get()));
+  DS_ASSIGN_OR_RETURN(handle, group->reduceScatter(buffer.get(), out.data, out.numel(), in.dtype, op));
   return IssuedCollective{std::move(handle), [buffer]() { return Status::ok(); }};
 }
 
@@ -113,21 +138,25 @@ StatusOr<IssuedCollective> allToAll(InstructionContext &c) {
   DS_ASSIGN_OR_RETURN(splitDim, normalizeAxis(splitAttr, in.rank(), "all_to_all split_dim"));
   DS_ASSIGN_OR_RETURN(concatDim, normalizeAxis(concatAttr, in.rank(), "all_to_all concat_dim"));
   int n = group->size();
+  if (in.shape[splitDim] % n != 0 || out.numel() != in.numel())
+    return c.error("cannot split dimension " + std::to_string(splitDim) + " of " +
+                   shapeToString(in.shape) + " into " + std::to_string(n) + " chunks for " +
+                   shapeToString(out.shape));
   Shape chunkShape = in.shape;
   chunkShape[splitDim] /= n;
   int64_t chunkCount = numElements(chunkShape);
-  auto sendBuffer = staging(in.bytes());
-  auto recvBuffer = staging(in.bytes());
-  auto sendViews = pieces(sendBuffer->data(), chunkShape, in.dtype, n);
-  DS_RETURN_IF_ERROR(cpu::split(in, splitDim, std::vector<int64_t>(n, chunkShape[splitDim]), sendViews));
+  Device *device = &c.executor.device();
+  DS_ASSIGN_OR_RETURN(sendBuffer, staging(c, in.bytes()));
+  DS_ASSIGN_OR_RETURN(recvBuffer, staging(c, in.bytes()));
+  DS_RETURN_IF_ERROR(splitPieces(*device, in.data, PieceLayout(chunkShape, in.dtype, splitDim), n,
+                                 sendBuffer.get()));
   DS_ASSIGN_OR_RETURN(handle,
-                      group->allToAll(sendBuffer->data(), recvBuffer->data(), chunkCount, in.dtype));
-  DType dtype = in.dtype;
-  auto finish = [sendBuffer, recvBuffer, chunkShape, dtype, n, concatDim, out]() -> Status {
-    std::vector<TensorView> views;
-    for (auto &v : pieces(recvBuffer->data(), chunkShape, dtype, n))
-      views.push_back(v);
-    return cpu::concat(views, concatDim, out);
+                      group->allToAll(sendBuffer.get(), recvBuffer.get(), chunkCount, in.dtype));
+  // The chunk from rank i, chunkShape with split_dim's size, goes to place i along concat_dim.
+  PieceLayout layout(chunkShape, in.dtype, concatDim);
+  void *whole = out.data;
+  auto finish = [sendBuffer, recvBuffer, layout, n, device, whole]() -> Status {
+    return concatPieces(*device, recvBuffer.get(), layout, n, whole);
   };
   return IssuedCollective{std::move(handle), finish};
 }
@@ -137,7 +166,8 @@ StatusOr<IssuedCollective> broadcast(InstructionContext &c) {
   DS_ASSIGN_OR_RETURN(root, c.i("root"));
   TensorView in = c.in(0);
   DS_ASSIGN_OR_RETURN(out, c.out(0));
-  std::memcpy(out.data, in.data, in.bytes());
+  if (out.data != in.data)
+    DS_RETURN_IF_ERROR(c.executor.device().copy(out.data, in.data, in.bytes()));
   DS_ASSIGN_OR_RETURN(handle, group->broadcast(out.data, out.numel(), out.dtype, static_cast<int>(root)));
   return IssuedCollective{std::move(handle), nullptr};
 }

@@ -55,9 +55,12 @@ double initialValue(const plan::Initializer &init, int64_t i) {
 
 Executor::Executor(const plan::Plan &plan, Communicator &world, ExecutorOptions options)
     : plan_(plan), world_(world), options_(std::move(options)),
-      epoch_(std::chrono::steady_clock::now()) {}
+      device_(options_.device ? options_.device : std::shared_ptr<Device>(createHostDevice())),
+      allocator_(*device_), epoch_(std::chrono::steady_clock::now()) {}
 
 Executor::~Executor() {
+  // Kernels and copies in flight may still use the buffers.
+  (void)device_->synchronize();
   for (Slot &s : slots_)
     if (s.data && s.arenaOffset < 0)
       allocator_.deallocate(s.data, s.bytes);
@@ -125,7 +128,8 @@ Status Executor::initialize() {
       auto ptr = ensureAllocated(b.id());
       if (!ptr)
         return ptr.status();
-      std::memcpy(*ptr, b.initial_data().data(), s.bytes);
+      DS_RETURN_IF_ERROR(device_->copyFromHost(*ptr, b.initial_data().data(), s.bytes)
+                             .withContext("constant " + b.name()));
       s.persistent = true;
     }
   }
@@ -154,20 +158,26 @@ static Status fillParamValue(const plan::Param &param, DType dtype, int64_t nume
                              int64_t n, void *out) {
   if (param.has_init()) {
     const plan::Initializer &init = param.init();
+    // Each element is a pure function of its index, so threads change nothing but the time
+    // (a 1.3B model has a billion elements to draw).
     if (dtype == DType::F32) {
       float *o = static_cast<float *>(out);
+#pragma omp parallel for schedule(static)
       for (int64_t i = 0; i < n; ++i)
         o[i] = static_cast<float>(initialValue(init, first + i));
     } else if (dtype == DType::F64) {
       double *o = static_cast<double *>(out);
+#pragma omp parallel for schedule(static)
       for (int64_t i = 0; i < n; ++i)
         o[i] = initialValue(init, first + i);
     } else if (dtype == DType::BF16) {
       auto *o = static_cast<BFloat16 *>(out);
+#pragma omp parallel for schedule(static)
       for (int64_t i = 0; i < n; ++i)
         o[i] = toBFloat16(static_cast<float>(initialValue(init, first + i)));
     } else if (dtype == DType::F16) {
       auto *o = static_cast<Half *>(out);
+#pragma omp parallel for schedule(static)
       for (int64_t i = 0; i < n; ++i)
         o[i] = toHalf(static_cast<float>(initialValue(init, first + i)));
     } else {
@@ -189,9 +199,22 @@ Status Executor::initializeParam(const plan::Param &param) {
   if (!ptr)
     return ptr.status();
   s.persistent = true;
+  // The value is made in host memory: in place on the host, else staged and copied over.
+  std::vector<char> staging;
+  void *value = *ptr;
+  if (device_->kind() != DeviceKind::Host) {
+    staging.resize(static_cast<size_t>(s.bytes));
+    value = staging.data();
+  }
+  auto upload = [&]() -> Status {
+    if (value == *ptr)
+      return Status::ok();
+    return device_->copyFromHost(*ptr, value, s.bytes).withContext("parameter " + param.name());
+  };
   if (!param.has_shard()) {
     int64_t numel = numElements(s.shape);
-    return fillParamValue(param, s.dtype, numel, 0, numel, *ptr);
+    DS_RETURN_IF_ERROR(fillParamValue(param, s.dtype, numel, 0, numel, value));
+    return upload();
   }
 
   // A ZeRO shard: the value describes the whole tensor; this rank keeps piece c, elements
@@ -214,8 +237,9 @@ Status Executor::initializeParam(const plan::Param &param) {
                          " elements, but its buffer holds " + std::to_string(piece));
   int64_t first = axis->rank() * piece;
   int64_t present = std::clamp<int64_t>(numel - first, 0, piece);
-  std::memset(*ptr, 0, s.bytes); // the padding past the whole tensor's end
-  return fillParamValue(param, s.dtype, numel, first, present, *ptr);
+  std::memset(value, 0, s.bytes); // the padding past the whole tensor's end
+  DS_RETURN_IF_ERROR(fillParamValue(param, s.dtype, numel, first, present, value));
+  return upload();
 }
 
 StatusOr<void *> Executor::ensureAllocated(uint32_t id) {
@@ -224,7 +248,8 @@ StatusOr<void *> Executor::ensureAllocated(uint32_t id) {
     DS_RETURN_IF_ERROR(checkArenaBytesIdle(id));
     // Zero-filled as a fresh allocation would be: kernels that accumulate rely on it.
     s.data = static_cast<char *>(arena_) + s.arenaOffset;
-    std::memset(s.data, 0, s.bytes);
+    DS_RETURN_IF_ERROR(device_->fill(s.data, s.bytes, nullptr, 1)
+                           .withContext("zeroing buffer " + plan_.buffers(id).name()));
     return s.data;
   }
   if (!s.data) {
@@ -313,10 +338,24 @@ Status Executor::setInput(const std::string &name, DType dtype, const Shape &sha
       return Status::error("input '" + name + "' must be " + std::string(dtypeName(s.dtype)) + " " +
                            shapeToString(s.shape) + ", got " + dtypeName(dtype) + " " +
                            shapeToString(shape));
-    std::memcpy(s.data, data, s.bytes);
-    return Status::ok();
+    std::vector<char> &host = hostInputs_[in.buffer()];
+    host.assign(static_cast<const char *>(data), static_cast<const char *>(data) + s.bytes);
+    return device_->copyFromHost(s.data, data, s.bytes).withContext("input '" + name + "'");
   }
   return Status::error("the plan has no input named '" + name + "'");
+}
+
+const void *Executor::hostInput(uint32_t id) const {
+  auto it = hostInputs_.find(id);
+  return it == hostInputs_.end() ? nullptr : it->second.data();
+}
+
+void Executor::noteHostFallback(const std::string &op) {
+  if (hostFallbacks_[op]++ == 0)
+    std::fprintf(stderr,
+                 "ds-run: rank %d: '%s' has no kernel for these operands on %s; it runs on the "
+                 "host, with its operands copied over and back\n",
+                 world_.rank(), op.c_str(), device_->description().c_str());
 }
 
 StatusOr<TensorView> Executor::output(const std::string &name) const {
@@ -325,7 +364,13 @@ StatusOr<TensorView> Executor::output(const std::string &name) const {
       const Slot &s = slots_[out.buffer()];
       if (!s.data)
         return Status::error("output '" + name + "' has not been computed");
-      return TensorView(s.data, s.shape, s.dtype);
+      if (device_->kind() == DeviceKind::Host)
+        return TensorView(s.data, s.shape, s.dtype);
+      std::vector<char> &copy = outputCopies_[out.buffer()];
+      copy.resize(static_cast<size_t>(s.bytes));
+      DS_RETURN_IF_ERROR(device_->copyToHost(copy.data(), s.data, s.bytes)
+                             .withContext("output '" + name + "'"));
+      return TensorView(copy.data(), s.shape, s.dtype);
     }
   return Status::error("the plan has no output named '" + name + "'");
 }
@@ -405,6 +450,7 @@ Status Executor::runRange(int64_t begin, int64_t end, uint64_t step) {
   auto nowUs = [&] {
     return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - epoch_).count();
   };
+  const bool onHost = device_->kind() == DeviceKind::Host;
   const auto &compute = computeTable();
   const auto &collectives = collectiveTable();
   for (int64_t index = begin; index < end; ++index) {
@@ -440,12 +486,19 @@ Status Executor::runRange(int64_t begin, int64_t end, uint64_t step) {
       pending_[index] = {std::move(issued->handle), std::move(issued->finish), start};
       continue;
     }
-    auto fn = compute.find(inst.op());
-    if (fn == compute.end())
-      return Status::error(describe(index) + ": the CPU backend has no kernel for '" + inst.op() + "'");
-    DS_RETURN_IF_ERROR(runCompute(inst.op(), fn->second, ctx).withContext(describe(index)));
-    if (options_.recordTrace)
+    if (onHost) {
+      auto fn = compute.find(inst.op());
+      if (fn == compute.end())
+        return Status::error(describe(index) + ": the CPU backend has no kernel for '" + inst.op() + "'");
+      DS_RETURN_IF_ERROR(runCompute(inst.op(), fn->second, ctx).withContext(describe(index)));
+    } else {
+      DS_RETURN_IF_ERROR(runOnCuda(inst.op(), ctx).withContext(describe(index)));
+    }
+    if (options_.recordTrace) {
+      // A GPU runs kernels behind the host: waiting for each one makes the trace its run time.
+      DS_RETURN_IF_ERROR(device_->synchronize().withContext(describe(index)));
       trace_.push_back({inst.op(), inst.stream(), start, nowUs() - start});
+    }
   }
   while (!pending_.empty())
     DS_RETURN_IF_ERROR(completePending(pending_.begin()->first));

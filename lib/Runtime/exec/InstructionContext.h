@@ -59,6 +59,16 @@ const std::map<std::string, CollectiveFn> &collectiveTable();
 // buffers' 16-bit dtype (ExecPrecision.cpp); every other instruction runs as it is.
 Status runCompute(const std::string &op, const ComputeFn &fn, InstructionContext &c);
 
+// Runs a compute instruction whose buffers live on a GPU: its CUDA kernel where the CUDA table
+// has one for these operands, else runOnHost (exec/cuda/ExecComputeCuda.cpp; an error in a build
+// without CUDA).
+Status runOnCuda(const std::string &op, InstructionContext &c);
+
+// Runs a compute instruction with the CPU kernel of `op` on host copies of its device buffers,
+// copying its results back (HostFallback.cpp): correct for every op the CPU backend has, and as
+// slow as the copies. Noted in Executor::hostFallbacks().
+Status runOnHost(const std::string &op, InstructionContext &c);
+
 } // namespace ds::rt
 
 #endif // DS_LIB_RUNTIME_EXEC_INSTRUCTIONCONTEXT_H

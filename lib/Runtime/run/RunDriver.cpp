@@ -12,6 +12,9 @@
 #include "ds/Runtime/Exec/PlanReader.h"
 #include "ds/Runtime/MPICommunicator.h"
 #include "ds/Runtime/SelfCommunicator.h"
+#ifdef DS_HAVE_NCCL
+#include "ds/Runtime/NCCLCommunicator.h"
+#endif
 
 #include <mpi.h>
 
@@ -134,16 +137,67 @@ void dataParallelPosition(const plan::Plan &plan, int rank, int64_t &dpSize, int
   dpRank = (*coords)[dpAxis];
 }
 
+// This rank's place among the ranks of its node, as launchers name it: mpirun's
+// OMPI_COMM_WORLD_LOCAL_RANK, or LOCAL_RANK (torchrun, the deepspeed launcher); 0 alone.
+int localRank() {
+  for (const char *name : {"OMPI_COMM_WORLD_LOCAL_RANK", "LOCAL_RANK", "MPI_LOCALRANKID"})
+    if (const char *value = std::getenv(name))
+      return std::atoi(value);
+  return 0;
+}
+
+// --backend, or the default: the GPU when this ds-run has the CUDA backend and sees one.
+std::string chosenBackend(const RunOptions &options) {
+  if (!options.backend.empty())
+    return options.backend;
+  return cudaBackendBuilt() && cudaDeviceCount() > 0 ? "cuda" : "cpu";
+}
+
+// The device of a rank and the communicator its executor uses between devices: the host world
+// itself for the CPU; for a GPU, an NCCL communicator bootstrapped over the host world.
+struct RankDevice {
+  std::shared_ptr<Device> device;
+  std::unique_ptr<Communicator> deviceWorld; // null: the host world moves the data
+};
+
+StatusOr<RankDevice> openDevice(const RunOptions &options, Communicator &hostWorld) {
+  RankDevice rank;
+  if (chosenBackend(options) != "cuda")
+    return rank;
+  if (!options.saveDir.empty() || !options.loadDir.empty())
+    return Status::error("checkpoints (--save, --load) are not supported by the cuda backend yet; "
+                         "use --backend cpu");
+  DS_ASSIGN_OR_RETURN(device, createCudaDevice(localRank()));
+  rank.device = std::move(device);
+#ifdef DS_HAVE_NCCL
+  NcclOptions nccl;
+  nccl.computeStream = rank.device->stream();
+  DS_ASSIGN_OR_RETURN(world, createNcclCommunicator(hostWorld, nccl));
+  rank.deviceWorld = std::move(world);
+  return rank;
+#else
+  (void)hostWorld;
+  return Status::error("this ds-run was built without NCCL, which the cuda backend uses between "
+                       "ranks (and for a world of one); use --backend cpu");
+#endif
+}
+
 Status runRank(const RunOptions &options, const plan::Plan &plan, Communicator &world,
                bool useMPI) {
+  DS_ASSIGN_OR_RETURN(rankDevice, openDevice(options, world));
   ExecutorOptions execOptions;
+  execOptions.device = rankDevice.device;
   execOptions.commTimeoutSeconds = options.commTimeoutSeconds;
   execOptions.recordTrace = !options.tracePath.empty();
   execOptions.faultRank = options.faultRank;
   execOptions.faultInstruction = options.faultInstruction;
   execOptions.faultKind = options.faultKind;
   execOptions.currentInstruction = &gCurrentInstruction;
-  DS_ASSIGN_OR_RETURN(executor, Executor::create(plan, world, execOptions));
+  Communicator &executorWorld = rankDevice.deviceWorld ? *rankDevice.deviceWorld : world;
+  DS_ASSIGN_OR_RETURN(executor, Executor::create(plan, executorWorld, execOptions));
+  if (rankDevice.device && world.rank() == 0)
+    std::fprintf(stderr, "ds-run: backend cuda on %s\n",
+                 rankDevice.device->description().c_str());
   for (int64_t i = 0; i < plan.programs(world.rank()).instructions_size(); ++i)
     gDescriptions.push_back(executor->describe(i));
   DS_RETURN_IF_ERROR(loadFileInputs(*executor, options));
@@ -218,10 +272,6 @@ int runMain(int argc, char **argv) {
   }
   if (!options->onnxTestDir.empty())
     return runOnnxTest(options->onnxTestDir, OnnxTestTolerance());
-  if (options->backend == "cuda") {
-    std::fprintf(stderr, "ds-run: this ds-run has no CUDA backend yet; use --backend cpu\n");
-    return 1;
-  }
   if (options->np > 1 && !launchedByMPI()) {
     StatusOr<int> exitCode = runUnderMPI(*options, args);
     if (!exitCode) {

@@ -23,7 +23,8 @@ const char *runUsage() {
   --save-interval K      training: a checkpoint every K optimizer steps (default: only at the end)
   --load DIR             training: resume from DIR's latest checkpoint (or DIR as a step directory)
   --comm-timeout S       seconds a collective may take before every rank stops (default 300)
-  --backend cpu|cuda     where to run (only cpu is built today)
+  --backend cpu|cuda     where to run: the CPU, or one GPU per rank (its local rank's) with NCCL
+                         between ranks; default cuda when this ds-run has CUDA and sees a GPU
   --fault-inject R:I:K   testing: rank R dies (K=exit) or hangs (K=hang) at instruction I
 
        ds-run --onnx-test DIR

@@ -6,6 +6,7 @@
 #include "ds/Plan/Plan.pb.h"
 #include "ds/Runtime/Communicator.h"
 #include "ds/Runtime/Exec/Allocator.h"
+#include "ds/Runtime/Exec/Device.h"
 #include "ds/Runtime/Tensor.h"
 
 #include <chrono>
@@ -30,6 +31,9 @@ struct ExecutorOptions {
   // When set, the index of the instruction running now is stored here before it starts, so a
   // signal handler can say where a rank was when it was stopped.
   volatile std::sig_atomic_t *currentInstruction = nullptr;
+  // Where buffers live and kernels run; null: the host and the CPU kernels. A GPU device needs a
+  // world communicator that moves device memory (NCCL).
+  std::shared_ptr<Device> device;
 };
 
 struct TraceEvent {
@@ -55,13 +59,23 @@ public:
   // is complete when it returns.
   Status runFunction(const std::string &name, uint64_t step);
   bool hasFunction(const std::string &name) const;
-  // An output of the last step.
+  // An output of the last step, in host memory (a copy when buffers live on a GPU, valid until
+  // the next call for the same output).
   StatusOr<TensorView> output(const std::string &name) const;
 
   int rank() const { return world_.rank(); }
   uint64_t step() const { return step_; }
   const plan::Plan &plan() const { return plan_; }
   const TrackingAllocator &allocator() const { return allocator_; }
+  Device &device() const { return *device_; }
+  // The value setInput last wrote into buffer `id` (an input's), kept in host memory so kernels
+  // can read one-element inputs such as the learning rate without a copy from the GPU; null for
+  // other buffers.
+  const void *hostInput(uint32_t id) const;
+  // Instructions whose op has no kernel on this device ran on the host, their operands copied
+  // over and back: how many times, per op.
+  const std::map<std::string, int64_t> &hostFallbacks() const { return hostFallbacks_; }
+  void noteHostFallback(const std::string &op);
   // Bytes and calls of every collective issued so far, over all groups.
   CommCounters commCounters() const;
   const std::vector<TraceEvent> &trace() const { return trace_; }
@@ -100,6 +114,7 @@ private:
   plan::Plan plan_;
   Communicator &world_;
   ExecutorOptions options_;
+  std::shared_ptr<Device> device_; // before allocator_, which allocates from it
   TrackingAllocator allocator_;
   // The rank's transients, one allocation for the whole run (RankProgram.arena_bytes).
   void *arena_ = nullptr;
@@ -108,6 +123,9 @@ private:
   std::map<std::string, std::unique_ptr<Communicator>> groups_;
   std::map<int64_t, Pending> pending_;
   std::vector<TraceEvent> trace_;
+  std::map<uint32_t, std::vector<char>> hostInputs_;
+  mutable std::map<uint32_t, std::vector<char>> outputCopies_;
+  std::map<std::string, int64_t> hostFallbacks_;
   std::chrono::steady_clock::time_point epoch_;
   uint64_t step_ = 0;
 };

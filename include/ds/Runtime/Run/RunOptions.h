@@ -22,7 +22,7 @@ struct RunOptions {
   std::vector<std::pair<std::string, std::string>> inputs; // NAME=PATH; "{rank}" expands
   std::string outputDir;
   double commTimeoutSeconds = 300;
-  std::string backend = "cpu";
+  std::string backend; // "cpu", "cuda"; empty: cuda when built with CUDA and a GPU is seen
   int faultRank = -1;
   int64_t faultInstruction = -1;
   std::string faultKind;

@@ -1,0 +1,491 @@
+// The CUDA kernel table: how each compute instruction calls its CUDA kernel on the rank's GPU.
+// An entry checks what its kernel covers (dtypes, axes, layouts); anything else, and every op
+// without an entry, runs on the host through runOnHost, so every plan the CPU backend runs also
+// runs here, correctly if not always fast. Executor::hostFallbacks() says which ops did.
+#include "CudaDevice.h"
+#include "InstructionContext.h"
+
+#include "ds/Runtime/Kernels/CPU/Matmul.h"
+#include "ds/Runtime/Kernels/CUDA.h"
+
+#include <cmath>
+#include <cstring>
+#include <optional>
+
+namespace ds::rt {
+
+namespace {
+
+CudaDevice &gpu(InstructionContext &c) { return static_cast<CudaDevice &>(c.executor.device()); }
+void *streamOf(InstructionContext &c) { return gpu(c).stream(); }
+
+bool isF32OrBF16(DType dtype) { return dtype == DType::F32 || dtype == DType::BF16; }
+bool isFloat(DType dtype) { return dtype == DType::F32 || dtype == DType::F64 || isHalfFloat(dtype); }
+
+// The dtype every float operand and result shares when it is f32 or bf16 (the CUDA kernels'
+// float types); nothing when they differ, are another float type or there are none. Integer
+// operands (indices, targets) are not looked at.
+std::optional<DType> commonFloatType(InstructionContext &c) {
+  std::optional<DType> common;
+  auto visit = [&](DType dtype) {
+    if (!isFloat(dtype))
+      return true;
+    if (!common)
+      common = dtype;
+    return *common == dtype;
+  };
+  for (uint32_t id : c.inst.operands())
+    if (!visit(c.executor.slot(id).dtype))
+      return std::nullopt;
+  for (uint32_t id : c.inst.results())
+    if (!visit(c.executor.slot(id).dtype))
+      return std::nullopt;
+  if (!common || !isF32OrBF16(*common))
+    return std::nullopt;
+  return common;
+}
+
+// Rows and columns of x viewed as [prod(shape[:axis]), prod(shape[axis:])].
+void rowsAndCols(const Shape &shape, int64_t axis, int64_t &rows, int64_t &cols) {
+  rows = 1;
+  cols = 1;
+  for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d)
+    (d < axis ? rows : cols) *= shape[d];
+}
+
+StatusOr<int64_t> axisOf(InstructionContext &c, const Shape &shape) {
+  DS_ASSIGN_OR_RETURN(axis, c.i("axis"));
+  return normalizeAxis(axis, static_cast<int64_t>(shape.size()), "axis");
+}
+
+bool isLastAxis(int64_t axis, const Shape &shape) {
+  return axis == static_cast<int64_t>(shape.size()) - 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+Status nothing(InstructionContext &) { return Status::ok(); }
+
+Status constant(InstructionContext &c) {
+  const plan::Buffer &buffer = c.executor.plan().buffers(c.inst.results(0));
+  if (!buffer.splat())
+    return Status::ok(); // uploaded when the executor started
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  const std::string &element = buffer.initial_data();
+  return gpu(c).fill(out.data, out.numel(), element.data(),
+                     static_cast<int64_t>(element.size()));
+}
+
+Status copyBytes(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  TensorView in = c.in(0);
+  if (in.bytes() != out.bytes())
+    return c.error("copies " + std::to_string(in.bytes()) + " bytes into a buffer of " +
+                   std::to_string(out.bytes()));
+  return gpu(c).copy(out.data, in.data, in.bytes());
+}
+
+Status storeParam(InstructionContext &c) {
+  int64_t offset = c.iOr("offset", -1);
+  if (offset < 0)
+    return copyBytes(c);
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  TensorView in = c.in(0);
+  if (in.dtype != out.dtype)
+    return c.error("stores " + std::string(dtypeName(in.dtype)) + " into a parameter of " +
+                   dtypeName(out.dtype));
+  int64_t element = dtypeSize(in.dtype);
+  if ((offset + in.numel()) * element > out.bytes())
+    return c.error("elements [" + std::to_string(offset) + ", " +
+                   std::to_string(offset + in.numel()) + ") are past the end of the parameter (" +
+                   std::to_string(out.bytes() / element) + " elements)");
+  return gpu(c).copy(static_cast<char *>(out.data) + offset * element, in.data, in.bytes());
+}
+
+Status cast(InstructionContext &c) {
+  TensorView in = c.in(0);
+  const Executor::Slot &result = c.executor.slot(c.inst.results(0));
+  bool covered = in.dtype == result.dtype ||
+                 (in.dtype == DType::F32 && isHalfFloat(result.dtype)) ||
+                 (isHalfFloat(in.dtype) && result.dtype == DType::F32);
+  if (!covered)
+    return runOnHost("cast", c);
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  if (in.numel() != out.numel())
+    return c.error("casts " + std::to_string(in.numel()) + " elements into " +
+                   std::to_string(out.numel()));
+  return cuda::cast(in.dtype, in.data, out.dtype, out.data, in.numel(), streamOf(c));
+}
+
+// ONNX Gather on axis 0 of a table: the embedding lookup.
+Status gather(InstructionContext &c) {
+  TensorView data = c.in(0), indices = c.in(1);
+  auto axis = c.i("axis");
+  auto dtype = commonFloatType(c);
+  if (!axis || *axis != 0 || !dtype || data.rank() < 1 ||
+      indices.dtype != DType::I64)
+    return runOnHost("gather", c);
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  int64_t vocab = data.shape[0];
+  int64_t dim = vocab == 0 ? 0 : data.numel() / vocab;
+  if (out.numel() != indices.numel() * dim)
+    return c.error("gathers " + std::to_string(indices.numel()) + " rows of " +
+                   std::to_string(dim) + " into " + std::to_string(out.numel()) + " elements");
+  return cuda::embedding(*dtype, data.data, indices.as<int64_t>(), indices.numel(), vocab, dim,
+                         out.data, streamOf(c));
+}
+
+// gather_grad(indices, dy) on axis 0 into an f32 table gradient: the embedding's scatter-add.
+Status gatherGrad(InstructionContext &c) {
+  TensorView indices = c.in(0), dy = c.in(1);
+  const Executor::Slot &result = c.executor.slot(c.inst.results(0));
+  auto axis = c.i("axis");
+  if (!axis || *axis != 0 || indices.dtype != DType::I64 || result.dtype != DType::F32 ||
+      !isF32OrBF16(dy.dtype) || result.shape.empty())
+    return runOnHost("gather_grad", c);
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  int64_t vocab = out.shape[0];
+  int64_t dim = vocab == 0 ? 0 : out.numel() / vocab;
+  if (dy.numel() != indices.numel() * dim)
+    return c.error("scatters " + std::to_string(dy.numel()) + " elements of dy into rows of " +
+                   std::to_string(dim));
+  return cuda::embeddingGrad(dy.dtype, indices.as<int64_t>(), dy.data, indices.numel(), vocab,
+                             dim, out.as<float>(), streamOf(c));
+}
+
+//===----------------------------------------------------------------------===//
+// Arithmetic
+//===----------------------------------------------------------------------===//
+
+Status gelu(InstructionContext &c) {
+  auto dtype = commonFloatType(c);
+  if (!dtype)
+    return runOnHost("gelu", c);
+  std::string approximate = "none";
+  if (auto a = c.s("approximate"))
+    approximate = *a;
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  TensorView in = c.in(0);
+  if (in.numel() != out.numel())
+    return c.error("gelu of " + shapeToString(in.shape) + " into " + shapeToString(out.shape));
+  return cuda::gelu(*dtype, in.data, out.data, in.numel(), approximate == "tanh", streamOf(c));
+}
+
+Status geluGrad(InstructionContext &c) {
+  auto dtype = commonFloatType(c);
+  TensorView x = c.in(0), dy = c.in(1);
+  if (!dtype || x.numel() != dy.numel())
+    return runOnHost("gelu_grad", c);
+  std::string approximate = "none";
+  if (auto a = c.s("approximate"))
+    approximate = *a;
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cuda::geluGrad(*dtype, x.data, dy.data, out.data, x.numel(), approximate == "tanh",
+                        streamOf(c));
+}
+
+// ds.matmul as one cuBLASLt call where the operands are dense batches of matrices: a 2-D rhs
+// under an lhs of any rank (its batch folds into M when lhs is not transposed), or equal batch
+// dims on both sides. Rank-1 operands and broadcast batch dims go to the host.
+Status matmul(InstructionContext &c) {
+  TensorView lhs = c.in(0), rhs = c.in(1);
+  bool tl = c.iOr("transpose_lhs", 0) != 0, tr = c.iOr("transpose_rhs", 0) != 0;
+  auto dtype = commonFloatType(c);
+  if (!dtype || lhs.rank() < 2 || rhs.rank() < 2)
+    return runOnHost("matmul", c);
+  DS_ASSIGN_OR_RETURN(expected, cpu::matmulShape(lhs.shape, rhs.shape, tl, tr));
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  if (out.shape != expected)
+    return c.error("matmul of " + shapeToString(lhs.shape) + " and " + shapeToString(rhs.shape) +
+                   " gives " + shapeToString(expected) + ", not " + shapeToString(out.shape));
+  int64_t lr = lhs.rank(), rr = rhs.rank();
+  cuda::MatmulShape shape;
+  shape.transposeLhs = tl;
+  shape.transposeRhs = tr;
+  shape.m = tl ? lhs.shape[lr - 1] : lhs.shape[lr - 2];
+  shape.k = tl ? lhs.shape[lr - 2] : lhs.shape[lr - 1];
+  shape.n = tr ? rhs.shape[rr - 2] : rhs.shape[rr - 1];
+  int64_t lhsBatch = 1, rhsBatch = 1;
+  for (int64_t d = 0; d + 2 < lr; ++d)
+    lhsBatch *= lhs.shape[d];
+  for (int64_t d = 0; d + 2 < rr; ++d)
+    rhsBatch *= rhs.shape[d];
+  if (rr == 2) {
+    if (!tl) {
+      shape.m *= lhsBatch; // [..., M, K] rows are one [B*M, K] matrix
+    } else {
+      shape.batch = lhsBatch;
+      shape.rhsShared = true;
+    }
+  } else if (lr == rr && std::equal(lhs.shape.begin(), lhs.shape.end() - 2, rhs.shape.begin())) {
+    shape.batch = lhsBatch;
+  } else {
+    return runOnHost("matmul", c);
+  }
+  if (shape.k == 0) {
+    // An empty sum: cuBLASLt wants k > 0.
+    return gpu(c).fill(out.data, out.bytes(), nullptr, 1);
+  }
+  (void)rhsBatch;
+  cuda::MatmulOptions options;
+  CudaDevice &device = gpu(c);
+  return device.matmul().run(*dtype, shape, lhs.data, rhs.data, nullptr, out.data, options,
+                             device.matmulWorkspace(), device.matmulWorkspaceBytes(),
+                             device.stream());
+}
+
+Status softmax(InstructionContext &c) {
+  TensorView in = c.in(0);
+  auto dtype = commonFloatType(c);
+  if (!dtype || in.rank() < 1)
+    return runOnHost("softmax", c);
+  bool causal = c.iOr("causal", 0) != 0;
+  if (causal && in.rank() < 2)
+    return runOnHost("softmax", c);
+  if (!causal) {
+    DS_ASSIGN_OR_RETURN(axis, axisOf(c, in.shape));
+    if (!isLastAxis(axis, in.shape))
+      return runOnHost("softmax", c);
+  }
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  int64_t cols = in.shape.back();
+  int64_t rows = cols == 0 ? 0 : in.numel() / cols;
+  if (causal && in.shape[in.rank() - 2] != cols)
+    return c.error("a causal softmax needs square [..., T, T] scores, got " +
+                   shapeToString(in.shape));
+  return cuda::softmax(*dtype, in.data, out.data, rows, cols, causal, streamOf(c));
+}
+
+Status softmaxGrad(InstructionContext &c) {
+  TensorView y = c.in(0), dy = c.in(1);
+  auto dtype = commonFloatType(c);
+  if (!dtype || y.rank() < 1 || y.shape != dy.shape)
+    return runOnHost("softmax_grad", c);
+  DS_ASSIGN_OR_RETURN(axis, axisOf(c, y.shape));
+  if (!isLastAxis(axis, y.shape))
+    return runOnHost("softmax_grad", c);
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  int64_t cols = y.shape.back();
+  int64_t rows = cols == 0 ? 0 : y.numel() / cols;
+  return cuda::softmaxGrad(*dtype, y.data, dy.data, out.data, rows, cols, streamOf(c));
+}
+
+// layer_norm's optional weight and bias, from its operand segment sizes as on the CPU.
+void affineOperands(InstructionContext &c, const void *&weight, const void *&bias) {
+  std::vector<int64_t> segments;
+  if (auto s = c.ints("operandSegmentSizes"))
+    segments = *s;
+  else
+    segments = {1, c.numOperands() > 1 ? 1 : 0, c.numOperands() > 2 ? 1 : 0};
+  int next = 1;
+  weight = bias = nullptr;
+  if (segments.size() > 1 && segments[1] == 1)
+    weight = c.in(next++).data;
+  if (segments.size() > 2 && segments[2] == 1)
+    bias = c.in(next++).data;
+}
+
+Status layerNorm(InstructionContext &c) {
+  TensorView x = c.in(0);
+  auto dtype = commonFloatType(c);
+  if (!dtype || c.numResults() != 1)
+    return runOnHost("layer_norm", c);
+  DS_ASSIGN_OR_RETURN(axis, axisOf(c, x.shape));
+  DS_ASSIGN_OR_RETURN(eps, c.f("epsilon"));
+  const void *weight, *bias;
+  affineOperands(c, weight, bias);
+  int64_t rows, cols;
+  rowsAndCols(x.shape, axis, rows, cols);
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cuda::layerNorm(*dtype, x.data, weight, bias, rows, cols, eps, out.data, nullptr,
+                         nullptr, streamOf(c));
+}
+
+Status layerNormGrad(InstructionContext &c) {
+  TensorView x = c.in(0), dy = c.in(1);
+  auto dtype = commonFloatType(c);
+  if (!dtype || x.shape != dy.shape)
+    return runOnHost("layer_norm_grad", c);
+  DS_ASSIGN_OR_RETURN(axis, axisOf(c, x.shape));
+  DS_ASSIGN_OR_RETURN(eps, c.f("epsilon"));
+  int64_t rows, cols;
+  rowsAndCols(x.shape, axis, rows, cols);
+  const void *weight = c.numOperands() > 2 ? c.in(2).data : nullptr;
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cuda::layerNormGrad(*dtype, x.data, dy.data, weight, rows, cols, eps, out.data,
+                             streamOf(c));
+}
+
+Status layerNormParamGrad(InstructionContext &c) {
+  TensorView x = c.in(0), dy = c.in(1);
+  auto dtype = commonFloatType(c);
+  if (!dtype || x.shape != dy.shape)
+    return runOnHost("layer_norm_param_grad", c);
+  DS_ASSIGN_OR_RETURN(axis, axisOf(c, x.shape));
+  DS_ASSIGN_OR_RETURN(eps, c.f("epsilon"));
+  int64_t rows, cols;
+  rowsAndCols(x.shape, axis, rows, cols);
+  DS_ASSIGN_OR_RETURN(dweight, c.out(0));
+  DS_ASSIGN_OR_RETURN(dbias, c.out(1));
+  CudaDevice &device = gpu(c);
+  DS_ASSIGN_OR_RETURN(workspace, device.take(cuda::layerNormParamGradWorkspaceBytes(rows, cols)));
+  return cuda::layerNormParamGrad(*dtype, x.data, dy.data, rows, cols, eps, dweight.data,
+                                  dbias.data, workspace, device.stream());
+}
+
+StatusOr<cuda::LossReduction> lossReduction(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(reduction, c.s("reduction"));
+  if (reduction == "none") return cuda::LossReduction::None;
+  if (reduction == "mean") return cuda::LossReduction::Mean;
+  if (reduction == "sum") return cuda::LossReduction::Sum;
+  return c.error("unknown loss reduction '" + reduction + "'");
+}
+
+// cross_entropy(logits [..., V], targets [...] i64) into an f32 loss.
+Status crossEntropy(InstructionContext &c) {
+  TensorView logits = c.in(0), targets = c.in(1);
+  const Executor::Slot &result = c.executor.slot(c.inst.results(0));
+  if (!isF32OrBF16(logits.dtype) || targets.dtype != DType::I64 || result.dtype != DType::F32 ||
+      logits.rank() < 1)
+    return runOnHost("cross_entropy", c);
+  DS_ASSIGN_OR_RETURN(reduction, lossReduction(c));
+  int64_t classes = logits.shape.back();
+  int64_t rows = targets.numel();
+  if (rows * classes != logits.numel())
+    return c.error("logits " + shapeToString(logits.shape) + " do not match targets " +
+                   shapeToString(targets.shape));
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  CudaDevice &device = gpu(c);
+  DS_ASSIGN_OR_RETURN(workspace, device.take(cuda::crossEntropyWorkspaceBytes(rows)));
+  return cuda::crossEntropy(logits.dtype, logits.data, targets.as<int64_t>(), rows, classes,
+                            c.iOr("ignore_index", -100), reduction, out.as<float>(), workspace,
+                            device.stream());
+}
+
+// cross_entropy_grad(logits, targets, dloss f32) into dlogits of the logits' dtype.
+Status crossEntropyGrad(InstructionContext &c) {
+  TensorView logits = c.in(0), targets = c.in(1), dloss = c.in(2);
+  const Executor::Slot &result = c.executor.slot(c.inst.results(0));
+  if (!isF32OrBF16(logits.dtype) || targets.dtype != DType::I64 || dloss.dtype != DType::F32 ||
+      result.dtype != logits.dtype || logits.rank() < 1)
+    return runOnHost("cross_entropy_grad", c);
+  DS_ASSIGN_OR_RETURN(reduction, lossReduction(c));
+  int64_t classes = logits.shape.back();
+  int64_t rows = targets.numel();
+  if (rows * classes != logits.numel())
+    return c.error("logits " + shapeToString(logits.shape) + " do not match targets " +
+                   shapeToString(targets.shape));
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  CudaDevice &device = gpu(c);
+  DS_ASSIGN_OR_RETURN(workspace, device.take(cuda::crossEntropyWorkspaceBytes(rows)));
+  return cuda::crossEntropyGrad(logits.dtype, logits.data, targets.as<int64_t>(),
+                                dloss.as<float>(), rows, classes, c.iOr("ignore_index", -100),
+                                reduction, out.data, workspace, device.stream());
+}
+
+//===----------------------------------------------------------------------===//
+// Optimizer
+//===----------------------------------------------------------------------===//
+
+// A one-element operand's value on the host: an input's from the executor's host copy (lr, step
+// and grad_scale are inputs the training loop sets), anything else copied back from the device.
+StatusOr<double> hostScalar(InstructionContext &c, int i, const char *name) {
+  uint32_t id = c.inst.operands(i);
+  const Executor::Slot &slot = c.executor.slot(id);
+  if (numElements(slot.shape) != 1 || !slot.data)
+    return c.error(std::string(name) + " must be a one-element tensor, got " +
+                   shapeToString(slot.shape));
+  alignas(8) char value[8] = {};
+  if (const void *host = c.executor.hostInput(id))
+    std::memcpy(value, host, static_cast<size_t>(slot.bytes));
+  else
+    DS_RETURN_IF_ERROR(gpu(c).copyToHost(value, slot.data, slot.bytes));
+  switch (slot.dtype) {
+  case DType::F32: { float f; std::memcpy(&f, value, 4); return static_cast<double>(f); }
+  case DType::F64: { double d; std::memcpy(&d, value, 8); return d; }
+  case DType::I64: { int64_t v; std::memcpy(&v, value, 8); return static_cast<double>(v); }
+  case DType::I32: { int32_t v; std::memcpy(&v, value, 4); return static_cast<double>(v); }
+  default: return c.error(std::string(name) + " must be f32, got " + dtypeName(slot.dtype));
+  }
+}
+
+// adam_update(p, g, m, v, lr, step, grad_scale) -> (p, m, v), in place on the results.
+Status adamUpdate(InstructionContext &c) {
+  for (int i = 0; i < 4; ++i)
+    if (c.in(i).dtype != DType::F32)
+      return runOnHost("adam_update", c);
+  DS_ASSIGN_OR_RETURN(beta1, c.f("beta1"));
+  DS_ASSIGN_OR_RETURN(beta2, c.f("beta2"));
+  DS_ASSIGN_OR_RETURN(epsilon, c.f("epsilon"));
+  DS_ASSIGN_OR_RETURN(weightDecay, c.f("weight_decay"));
+  DS_ASSIGN_OR_RETURN(adamW, c.i("adam_w_mode"));
+  DS_ASSIGN_OR_RETURN(lr, hostScalar(c, 4, "lr"));
+  DS_ASSIGN_OR_RETURN(step, hostScalar(c, 5, "step"));
+  DS_ASSIGN_OR_RETURN(gradScale, hostScalar(c, 6, "grad_scale"));
+  if (step != std::floor(step))
+    return c.error("step must be a whole number, got " + std::to_string(step));
+  int64_t n = c.in(0).numel();
+  for (int i = 1; i < 4; ++i)
+    if (c.in(i).numel() != n)
+      return c.error("adam_update operand " + std::to_string(i) + " has " +
+                     std::to_string(c.in(i).numel()) + " elements, the parameter " +
+                     std::to_string(n));
+  // The kernel updates in place: results that are not their operands start as copies.
+  MutableTensorView results[3];
+  const int sources[3] = {0, 2, 3};
+  for (int j = 0; j < 3; ++j) {
+    DS_ASSIGN_OR_RETURN(out, c.out(j));
+    if (out.numel() != n)
+      return c.error("adam_update result " + std::to_string(j) + " has " +
+                     std::to_string(out.numel()) + " elements, the parameter " + std::to_string(n));
+    TensorView source = c.in(sources[j]);
+    if (out.data != source.data)
+      DS_RETURN_IF_ERROR(gpu(c).copy(out.data, source.data, source.bytes()));
+    results[j] = out;
+  }
+  AdamConfig config{beta1, beta2, epsilon, weightDecay, adamW != 0};
+  return cuda::adamUpdate(results[0].as<float>(), c.in(1).as<float>(), results[1].as<float>(),
+                          results[2].as<float>(), n, static_cast<float>(lr),
+                          static_cast<int64_t>(step), static_cast<float>(gradScale), config,
+                          streamOf(c));
+}
+
+const std::map<std::string, ComputeFn> &cudaComputeTable() {
+  static const std::map<std::string, ComputeFn> table = {
+      {"constant", constant},
+      {"load_param", nothing},
+      {"store_param", storeParam},
+      {"reshape", copyBytes},
+      {"cast", cast},
+      {"gather", gather},
+      {"gather_grad", gatherGrad},
+      {"gelu", gelu},
+      {"gelu_grad", geluGrad},
+      {"matmul", matmul},
+      {"softmax", softmax},
+      {"softmax_grad", softmaxGrad},
+      {"layer_norm", layerNorm},
+      {"layer_norm_grad", layerNormGrad},
+      {"layer_norm_param_grad", layerNormParamGrad},
+      {"cross_entropy", crossEntropy},
+      {"cross_entropy_grad", crossEntropyGrad},
+      {"adam_update", adamUpdate},
+  };
+  return table;
+}
+
+} // namespace
+
+Status runOnCuda(const std::string &op, InstructionContext &c) {
+  const auto &table = cudaComputeTable();
+  auto fn = table.find(op);
+  if (fn == table.end())
+    return runOnHost(op, c);
+  Status status = fn->second(c);
+  gpu(c).release();
+  return status;
+}
+
+} // namespace ds::rt
