@@ -261,6 +261,7 @@ TEST(NcclCommunicator, ArgumentErrorsIssueNothing) {
       {world.allToAll(a.get(), a.get(), 8, DType::F32), "must be different buffers"},
       {world.send(a.get(), 8, DType::F32, 1, 0), "peer 1 is not a rank of the group"},
       {world.recv(a.get(), 8, DType::F32, 0, -2), "tag must be >= 0"},
+      {world.send(a.get(), 8, DType::F32, 0, 0), "to itself"},
   };
   for (const Case &c : cases) {
     ASSERT_TRUE(!c.result.isOk()) << "expected an error containing '" << c.expect << "'";

@@ -8,6 +8,7 @@
 #include <nccl.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -106,8 +107,17 @@ public:
         return e;
       }
     }
+    // On the stream's device, which an event recorded on it must share, whatever the calling
+    // thread has current.
+    int current = device_;
+    cudaError_t err = cudaGetDevice(&current);
+    if (err == cudaSuccess && current != device_)
+      err = cudaSetDevice(device_);
     cudaEvent_t e = nullptr;
-    cudaError_t err = cudaEventCreateWithFlags(&e, cudaEventDisableTiming);
+    if (err == cudaSuccess)
+      err = cudaEventCreateWithFlags(&e, cudaEventDisableTiming);
+    if (current != device_)
+      (void)cudaSetDevice(current);
     if (err != cudaSuccess)
       return Status::error(cudaMessage("cudaEventCreateWithFlags", err));
     return e;
@@ -154,7 +164,7 @@ public:
 
 private:
   ncclComm_t comm_;
-  bool troubled_ = false;
+  std::atomic<bool> troubled_{false}; // requests may be polled from another thread
 };
 
 class NcclRequest final : public CommRequest {
@@ -447,6 +457,9 @@ private:
     DS_RETURN_IF_ERROR(checkPeer(desc, peer, "peer"));
     if (tag < 0)
       return Status::error(desc + ": tag must be >= 0");
+    // A lone NCCL send to this rank would wait forever for a receive queued behind it.
+    if (peer == rank_)
+      return Status::error(desc + ": NCCL cannot send from a rank to itself outside a group");
     return Status::ok();
   }
 
