@@ -27,10 +27,10 @@ struct NcclOptions {
 // All buffers given to the result are device memory (or memory NCCL can address). Differences
 // from the MPI backend: send and recv ignore `tag` (NCCL matches point-to-point messages per peer
 // in issue order, so members must issue them in matching order), a rank cannot send to itself,
-// and a recv of a message with another element count is not detected. All communicators of a rank (the world and its
-// sub-groups) issue on one communication stream, so operations run in issue order: members must
-// issue collectives of different groups in the same order, and two ranks exchanging point to
-// point must not both send first unless NCCL can buffer the message. An abandoned request
+// and a recv of a message with another element count is not detected. All communicators of a
+// rank (the world and its sub-groups) issue on one communication stream, so operations run in
+// issue order: members must issue collectives of different groups in the same order, and two
+// ranks exchanging point to point must not both send first unless NCCL can buffer the message. An abandoned request
 // (destroyed before completion) leaves its operation running, and its communicator is then
 // aborted (ncclCommAbort) rather than finalized when destroyed.
 StatusOr<std::unique_ptr<Communicator>> createNcclCommunicator(Communicator &bootstrap,
