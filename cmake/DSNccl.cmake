@@ -21,8 +21,8 @@ if(DS_NCCL_INCLUDE_DIR AND DS_NCCL_LIBRARY)
   endif()
   message(STATUS "ds: NCCL: ${DS_NCCL_LIBRARY} (headers in ${DS_NCCL_INCLUDE_DIR})")
 else()
-  message(STATUS "ds: NCCL not found (nccl.h: ${DS_NCCL_INCLUDE_DIR}, library: ${DS_NCCL_LIBRARY}); "
-                 "the NCCL communicator and its tests are not built")
+  message(STATUS "ds: NCCL not found (nccl.h: ${DS_NCCL_INCLUDE_DIR}, "
+                 "library: ${DS_NCCL_LIBRARY}); the NCCL communicator and its tests are not built")
 endif()
 
 # DSNcclComm: the NCCL backend of Communicator. `commLib` provides Communicator.cpp (meshGroup,

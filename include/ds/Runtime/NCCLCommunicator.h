@@ -30,9 +30,9 @@ struct NcclOptions {
 // and a recv of a message with another element count is not detected. All communicators of a
 // rank (the world and its sub-groups) issue on one communication stream, so operations run in
 // issue order: members must issue collectives of different groups in the same order, and two
-// ranks exchanging point to point must not both send first unless NCCL can buffer the message. An abandoned request
-// (destroyed before completion) leaves its operation running, and its communicator is then
-// aborted (ncclCommAbort) rather than finalized when destroyed.
+// ranks exchanging point to point must not both send first unless NCCL can buffer the message.
+// An abandoned request (destroyed before completion) leaves its operation running, and its
+// communicator is then aborted (ncclCommAbort) rather than finalized when destroyed.
 StatusOr<std::unique_ptr<Communicator>> createNcclCommunicator(Communicator &bootstrap,
                                                                const NcclOptions &options);
 

@@ -396,7 +396,8 @@ public:
       return Status::error("sub-group of group '" + name_ +
                            "': " + ncclMessage("ncclCommSplit", rc, comm_->get()));
     if (!split)
-      return Status::error("sub-group of group '" + name_ + "': ncclCommSplit gave no communicator");
+      return Status::error("sub-group of group '" + name_ +
+                           "': ncclCommSplit gave no communicator");
     auto child = std::make_shared<NcclComm>(split);
     int childRank = 0, childSize = 0;
     rc = ncclCommUserRank(split, &childRank);
