@@ -32,3 +32,6 @@ message(STATUS "ds: CUDA backend: ${DS_HAVE_CUDA} (DS_ENABLE_CUDA=${DS_ENABLE_CU
 if(DS_HAVE_CUDA)
   message(STATUS "ds: CUDA architectures: ${CMAKE_CUDA_ARCHITECTURES}")
 endif()
+if(DS_HAVE_CUDA)
+  include(DSNccl)
+endif()

@@ -1,6 +1,6 @@
 # The kernels-only build (-DDS_KERNELS_ONLY=ON): the CUDA kernel library, the CPU kernels that need
 # nothing but a C++17 compiler (every kernel but the oneDNN matmul), and DSCudaKernelTests, which
-# compares the two. It needs CUDA, CMake and a compiler: no MLIR, ONNX, protobuf, MPI or oneDNN.
+# compares the two; with NCCL, also the NCCL communicator and DSNcclTests. It needs CUDA, CMake and a compiler: no MLIR, ONNX, protobuf, MPI or oneDNN.
 # GoogleTest is used when installed; otherwise the tests run under the stand-in harness in
 # unittests/Cuda/TestHarness.h, one ctest test that exits 77 (skipped) when no device is present.
 set(DS_SOURCE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
@@ -27,6 +27,16 @@ else()
 endif()
 
 add_subdirectory(lib/Runtime/kernels/cuda)
+
+# The NCCL communicator needs only the backend-independent Communicator.cpp (and DType.cpp, in
+# DSCpuKernels); its test bootstraps through SelfCommunicator. Neither needs MPI or protobuf.
+if(DS_HAVE_NCCL)
+  add_library(DSCommCore STATIC
+    lib/Runtime/comm/Communicator.cpp
+    lib/Runtime/comm/SelfCommunicator.cpp)
+  target_link_libraries(DSCommCore PUBLIC DSCpuKernels)
+  ds_add_nccl_communicator(DSCommCore)
+endif()
 
 enable_testing()
 set(DS_CUDA_TEST_CPU_KERNELS DSCpuKernels)

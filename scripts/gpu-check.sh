@@ -6,7 +6,9 @@
 # configures the kernels-only build (-DDS_KERNELS_ONLY=ON: the CUDA kernel library with the
 # cuBLASLt GEMM and the device arena, the CPU kernels without oneDNN's matmul, and
 # DSCudaKernelTests; GoogleTest if installed, else the test's stand-in harness), builds it, runs
-# every kernel test against the CPU kernels (the GEMM against a float64 reference GEMM), and writes
+# every kernel test against the CPU kernels (the GEMM against a float64 reference GEMM), then the
+# NCCL communicator's one-rank tests when NCCL is found ($NCCL_HOME, the CUDA toolkit, or PyTorch's
+# nvidia-nccl pip package, which is then put on LD_LIBRARY_PATH), and writes
 #   RESULTS_DIR/gpu-check.log   everything this script printed
 #   RESULTS_DIR/results.md      one row per comparison: kernel, shape, dtype, max error, pass
 # Exit status: 0 all passed, 1 a build step or a test failed, 2 no usable CUDA device.
@@ -37,6 +39,15 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>/dev/null
 nvcc_bin=$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)
 "$nvcc_bin" --version 2>/dev/null | tail -2
 
+# NCCL for DSNcclTests: PyTorch's nvidia-nccl pip package when nothing else points at one.
+if [[ -z ${NCCL_HOME:-} ]]; then
+  pip_nccl=$(python3 -c 'import nvidia.nccl as m; print(list(m.__path__)[0])' 2>/dev/null || true)
+  if [[ -n $pip_nccl && -f $pip_nccl/include/nccl.h ]]; then
+    export NCCL_HOME=$pip_nccl
+    export LD_LIBRARY_PATH=$pip_nccl/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  fi
+fi
+
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
 echo "== configure ($build)"
@@ -58,12 +69,42 @@ DS_CUDA_RESULTS=$rows timeout 240 "$build/bin/DSCudaKernelTests" | tee "$results
 rc=${PIPESTATUS[0]}
 echo "== tests took $((SECONDS - test_start)) s, exit status $rc"
 
+# The NCCL communicator on one rank, when configure found NCCL (cmake/DSNccl.cmake).
+nccl_status="not built (NCCL not found at configure)"
+nccl_rc=0
+if grep -q '^DS_NCCL_LIBRARY:FILEPATH=/' "$build/CMakeCache.txt" 2>/dev/null &&
+   grep -q '^DS_NCCL_INCLUDE_DIR:PATH=/' "$build/CMakeCache.txt" 2>/dev/null; then
+  echo "== DSNcclTests"
+  if ! timeout 180 cmake --build "$build" -j "$jobs" --target DSNcclTests; then
+    nccl_status="build FAILED"
+    nccl_rc=1
+  else
+    timeout 120 "$build/bin/DSNcclTests" | tee "$results/.nccl-output"
+    nccl_rc=${PIPESTATUS[0]}
+    # GoogleTest exits 0 when tests skip, the stand-in harness 77; the skip message tells.
+    if [[ $nccl_rc -ne 0 && $nccl_rc -ne 77 ]]; then
+      nccl_status="FAILED (exit status $nccl_rc)"
+    elif grep -q "no CUDA device:" "$results/.nccl-output"; then
+      nccl_status="skipped (no CUDA device)"
+      nccl_rc=0
+    else
+      nccl_status=passed
+      nccl_rc=0
+    fi
+    rm -f "$results/.nccl-output"
+  fi
+  echo "== DSNcclTests: $nccl_status"
+fi
+
 status=passed
 if grep -q "no CUDA device:" "$results/.test-output"; then
   status="skipped: $(grep -m1 -o 'no CUDA device:.*' "$results/.test-output")"
   code=2
 elif [[ $rc -ne 0 ]]; then
   status="FAILED (exit status $rc)"
+  code=1
+elif [[ $nccl_rc -ne 0 ]]; then
+  status="kernels passed, NCCL communicator $nccl_status"
   code=1
 else
   code=0
@@ -77,6 +118,8 @@ failed_rows=$(grep -c '| FAIL |' "$rows" || true)
   echo
   echo "Result: $status; $(wc -l <"$rows") comparisons, $failed_rows over tolerance;" \
        "total $((SECONDS - start)) s."
+  echo
+  echo "NCCL communicator (DSNcclTests, one rank): $nccl_status."
   echo
   echo "Max error is max |gpu - cpu| / max |cpu| over the tensor (casts and quantization codes:"
   echo "the number of mismatching elements; quantization round trip: the worst |x - x'| as a"
