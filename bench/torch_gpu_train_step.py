@@ -150,13 +150,14 @@ KINDS = [
     ("gemm", r"gemm|cutlass|xmma|nvjet|cublas|matmul|\bmm\b|addmm|bmm|sm\d+_.*tensorop"),
     ("optimizer", r"multi_tensor|adam|fused_adam|foreach"),
     ("layer_norm", r"layer_norm|layernorm|LayerNorm"),
-    ("softmax", r"softmax|Softmax"),
-    ("cross_entropy", r"nll_loss|cross_entropy|log_softmax"),
+    ("cross_entropy", r"nll_loss|cross_entropy|log_softmax|LogSoftMax"),
+    ("softmax", r"softmax|SoftMax|Softmax"),
     ("gelu", r"gelu|GeluCUDA|Gelu"),
     ("embedding", r"embedding|index_select|indexSelect|index_put|scatter|gather"),
     ("reduce", r"reduce_kernel|reduce|sum|norm"),
     ("copy/cast", r"copy|Copy|cast|convert|to_copy"),
-    ("elementwise", r"elementwise|vectorized|unrolled|Elementwise|masked_fill|fill|add|mul|where"),
+    ("elementwise", r"elementwise|vectorized|unrolled|Elementwise|masked_fill|fill|add|mul|where|"
+                    r"sqrt|div"),
 ]
 
 
