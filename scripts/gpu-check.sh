@@ -11,7 +11,13 @@
 # nvidia-nccl pip package, which is then put on LD_LIBRARY_PATH), and writes
 #   RESULTS_DIR/gpu-check.log   everything this script printed
 #   RESULTS_DIR/results.md      one row per comparison: kernel, shape, dtype, max error, pass
-# Exit status: 0 all passed, 1 a build step or a test failed, 2 no usable CUDA device.
+# Then, where a bundle made by scripts/gpu-bundle.sh exists (DS_GPU_BUNDLE, default gpu-bundle/)
+# and a device was found, bench/run_gpu_train.sh runs ds-run --backend cuda on its precompiled
+# plans: the example GPT's losses against the CPU curve, ZeRO-3 at world size 1, and the 1.3B
+# bf16 training bench against PyTorch eager (RESULTS_DIR/gpu-train.md, appended to results.md,
+# raw logs and traces beside it), within what is left of the 8 minutes.
+# Exit status: 0 all passed, 1 a build step or a test failed (the training check's loss
+# comparisons included; the bench's numbers never fail it), 2 no usable CUDA device.
 # Environment: DS_GPU_BUILD_DIR (default build-gpu), DS_CMAKE_ARGS (extra configure flags, e.g.
 # -DCMAKE_CUDA_ARCHITECTURES=100 for another GPU), DS_BUILD_JOBS (default: all cores).
 # Takes about two minutes to build on 16 cores and seconds to run; the whole is bounded by
@@ -110,6 +116,29 @@ else
   code=0
 fi
 failed_rows=$(grep -c '| FAIL |' "$rows" || true)
+
+# ds-run --backend cuda on the bundle's precompiled plans, and the training bench.
+bundle=${DS_GPU_BUNDLE:-gpu-bundle}
+train_md=$results/gpu-train.md
+rm -f "$train_md"
+if [[ ! -f $bundle/bundle.json ]]; then
+  train="skipped: no bundle at $bundle (scripts/gpu-bundle.sh $bundle on the development machine)"
+elif [[ $code -eq 2 ]]; then
+  train="skipped: no device"
+elif (( (budget = 465 - (SECONDS - start)) < 60 )); then
+  train="skipped: only ${budget} s left of the 8 minutes"
+else
+  echo "== training check and bench (bench/run_gpu_train.sh $bundle, ${budget} s budget)"
+  DS_GPU_TRAIN_BUDGET_S=$budget bash bench/run_gpu_train.sh "$bundle" "$results"
+  train_rc=$?
+  if [[ $train_rc -eq 0 ]]; then
+    train=passed
+  else
+    train="FAILED (exit status $train_rc)"
+    [[ $code -eq 0 ]] && code=1
+  fi
+fi
+echo "== training check: $train"
 {
   echo "# CUDA kernel check"
   echo
@@ -129,6 +158,12 @@ failed_rows=$(grep -c '| FAIL |' "$rows" || true)
   echo "| kernel | shape | dtype | max error | tolerance | pass |"
   echo "|---|---|---|---|---|---|"
   cat "$rows"
+  echo
+  echo "Training check (ds-run --backend cuda on the bundle's plans): $train."
+  if [[ -f $train_md ]]; then
+    echo
+    cat "$train_md"
+  fi
 } >"$table"
 rm -f "$rows" "$results/.test-output"
 echo "== $status; results in $table"
