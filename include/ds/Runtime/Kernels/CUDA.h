@@ -18,6 +18,9 @@
 #include "ds/Runtime/Kernels/CUDA/Norm.h"
 #include "ds/Runtime/Kernels/CUDA/Optimizer.h"
 #include "ds/Runtime/Kernels/CUDA/Quantize.h"
+#include "ds/Runtime/Kernels/CUDA/Random.h"
+#include "ds/Runtime/Kernels/CUDA/ShapeOps.h"
 #include "ds/Runtime/Kernels/CUDA/Softmax.h"
+#include "ds/Runtime/Kernels/CUDA/Tensor.h"
 
 #endif // DS_RUNTIME_KERNELS_CUDA_H
