@@ -23,9 +23,24 @@ template <int N> struct IndexMap {
   int64_t dims[kMaxDims] = {};
   int64_t strides[N][kMaxDims] = {};
 
-  __device__ __forceinline__ void offsets(int64_t i, int64_t (&off)[N]) const {
+  // Every output index fits in 32 bits: the divisions take the (much cheaper) 32-bit path.
+  bool index32 = false;
+
+  __host__ __device__ __forceinline__ void offsets(int64_t i, int64_t (&off)[N]) const {
     for (int k = 0; k < N; ++k)
       off[k] = 0;
+    if (index32) {
+      uint32_t j = static_cast<uint32_t>(i);
+      for (int d = rank - 1; d >= 0; --d) {
+        const uint32_t dim = static_cast<uint32_t>(dims[d]);
+        const uint32_t q = j / dim;
+        const int64_t r = j - q * dim;
+        for (int k = 0; k < N; ++k)
+          off[k] += r * strides[k][d];
+        j = q;
+      }
+      return;
+    }
     for (int d = rank - 1; d >= 0; --d) {
       const int64_t q = i / dims[d];
       const int64_t r = i - q * dims[d];
@@ -87,6 +102,7 @@ Status planIndexMap(const Shape &out, const std::vector<int64_t> (&strides)[N], 
     return Status::error(std::string(kernel) + ": more than " + std::to_string(kMaxDims) +
                          " dims remain after merging " + shapeToString(out));
   map.rank = static_cast<int>(dims.size());
+  map.index32 = numElements(out) <= static_cast<int64_t>(UINT32_MAX);
   for (int d = 0; d < map.rank; ++d) {
     map.dims[d] = dims[d];
     for (int k = 0; k < N; ++k)
@@ -104,7 +120,7 @@ __device__ __forceinline__ void store(uint8_t *p, int64_t i, uint8_t v) { p[i] =
 
 // Element loops: i over [0, n) with 64-bit indices.
 #define DS_CUDA_GRID_LOOP(i, n)                                                                    \
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < (n);                       \
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < (n);                        \
        i += int64_t(gridDim.x) * blockDim.x)
 
 constexpr int kElemThreads = 256;

@@ -26,8 +26,9 @@ __device__ float rowRstd(const T *xr, int64_t cols, float eps, float *scratch) {
 }
 
 template <typename T>
-__global__ void rmsNormKernel(const T *x, const T *w, T *y, float *rstdF, T *rstdT, int64_t rows,
-                              int64_t cols, float eps) {
+__global__ void __launch_bounds__(1024)
+    rmsNormKernel(const T *x, const T *w, T *y, float *rstdF, T *rstdT, int64_t rows, int64_t cols,
+                  float eps) {
   __shared__ float scratch[32];
   for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
     const T *xr = x + r * cols;
@@ -48,8 +49,9 @@ __global__ void rmsNormKernel(const T *x, const T *w, T *y, float *rstdF, T *rst
 
 // As norm_grad.cpp with mu = 0: dx = rstd * (g - xhat * mean(g * xhat)).
 template <typename T>
-__global__ void rmsNormGradKernel(const T *x, const T *dy, const T *w, T *dx, int64_t rows,
-                                  int64_t cols, float eps) {
+__global__ void __launch_bounds__(1024)
+    rmsNormGradKernel(const T *x, const T *dy, const T *w, T *dx, int64_t rows, int64_t cols,
+                      float eps) {
   __shared__ float scratch[32];
   for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
     const T *xr = x + r * cols, *gr = dy + r * cols;
@@ -70,7 +72,8 @@ __global__ void rmsNormGradKernel(const T *x, const T *dy, const T *w, T *dx, in
 }
 
 template <typename T>
-__global__ void rowRstdKernel(const T *x, float *rstd, int64_t rows, int64_t cols, float eps) {
+__global__ void __launch_bounds__(1024)
+    rowRstdKernel(const T *x, float *rstd, int64_t rows, int64_t cols, float eps) {
   __shared__ float scratch[32];
   for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
     const float rs = rowRstd(x + r * cols, cols, eps, scratch);
@@ -84,8 +87,9 @@ constexpr int kColumns = 32, kSplit = 32;
 // dweight[c] = sum_r dy[r, c] * x[r, c] * rstd[r]: a 32 x 32 block takes 32 columns, its thread
 // rows split the rows, and thread row 0 adds the 32 partial sums in order.
 template <typename T>
-__global__ void rmsParamGradKernel(const T *x, const T *dy, const float *rstd, T *dweight,
-                                   int64_t rows, int64_t cols) {
+__global__ void __launch_bounds__(1024)
+    rmsParamGradKernel(const T *x, const T *dy, const float *rstd, T *dweight, int64_t rows,
+                       int64_t cols) {
   __shared__ float part[kSplit][kColumns + 1];
   const int64_t chunks = (cols + kColumns - 1) / kColumns;
   for (int64_t t = blockIdx.x; t < chunks; t += gridDim.x) {
@@ -143,8 +147,8 @@ unsigned rowGrid(int64_t rows) {
 }
 
 // The checks of the two backward kernels: x, dy (x's shape) and eps >= 0.
-StatusOr<RowLayout> gradLayout(const TensorView &x, const TensorView &dy, int64_t axis,
-                               double eps, const char *kernel) {
+StatusOr<RowLayout> gradLayout(const TensorView &x, const TensorView &dy, int64_t axis, double eps,
+                               const char *kernel) {
   const DType type = normType(x);
   DS_RETURN_IF_ERROR(checkTensor(x, type, kernel, "input"));
   DS_RETURN_IF_ERROR(checkTensor(dy, type, kernel, "grad"));
@@ -185,9 +189,8 @@ Status rmsNorm(const TensorView &x, int64_t axis, const TensorView *weight, doub
     float *rstdF = rstd && rstd->dtype == DType::F32 ? static_cast<float *>(rstd->data) : nullptr;
     T *rstdT = rstd && rstd->dtype != DType::F32 ? static_cast<T *>(rstd->data) : nullptr;
     rmsNormKernel<T><<<rowGrid(l->rows), rowThreads(l->cols), 0, asStream(stream)>>>(
-        static_cast<const T *>(x.data),
-        weight ? static_cast<const T *>(weight->data) : nullptr, static_cast<T *>(out.data),
-        rstdF, rstdT, l->rows, l->cols, epsF);
+        static_cast<const T *>(x.data), weight ? static_cast<const T *>(weight->data) : nullptr,
+        static_cast<T *>(out.data), rstdF, rstdT, l->rows, l->cols, epsF);
     return launched(kernel);
   });
 }
@@ -209,8 +212,8 @@ Status rmsNormGrad(const TensorView &x, const TensorView &dy, const TensorView *
     using T = decltype(zero);
     rmsNormGradKernel<T><<<rowGrid(l->rows), rowThreads(l->cols), 0, asStream(stream)>>>(
         static_cast<const T *>(x.data), static_cast<const T *>(dy.data),
-        weight ? static_cast<const T *>(weight->data) : nullptr, static_cast<T *>(dx.data),
-        l->rows, l->cols, static_cast<float>(eps));
+        weight ? static_cast<const T *>(weight->data) : nullptr, static_cast<T *>(dx.data), l->rows,
+        l->cols, static_cast<float>(eps));
     return launched(kernel);
   });
 }

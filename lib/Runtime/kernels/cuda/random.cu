@@ -12,8 +12,8 @@ using namespace detail;
 
 // ds::rt::philox4x32_10 and philoxWords with plain arrays: the same multipliers, key increments
 // and word order, so the words match the host's bit for bit.
-__device__ __forceinline__ void philoxWords(uint64_t seed, uint64_t counter, uint64_t block,
-                                            uint32_t (&ctr)[4]) {
+__host__ __device__ __forceinline__ void philoxWords(uint64_t seed, uint64_t counter,
+                                                     uint64_t block, uint32_t (&ctr)[4]) {
   ctr[0] = static_cast<uint32_t>(block);
   ctr[1] = static_cast<uint32_t>(block >> 32);
   ctr[2] = static_cast<uint32_t>(counter);
@@ -38,7 +38,7 @@ __device__ __forceinline__ void philoxWords(uint64_t seed, uint64_t counter, uin
 }
 
 // ds::rt::uniformFromWord: the top 24 bits as a float in [0, 1), exact.
-__device__ __forceinline__ float uniformFromWord(uint32_t word) {
+__host__ __device__ __forceinline__ float uniformFromWord(uint32_t word) {
   return static_cast<float>(word >> 8) * (1.0f / 16777216.0f);
 }
 

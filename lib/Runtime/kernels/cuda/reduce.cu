@@ -23,9 +23,7 @@ template <bool Max> __device__ __forceinline__ float combine(float acc, float v)
   return acc + v;
 }
 
-template <bool Max> __device__ __forceinline__ float identity() {
-  return Max ? -INFINITY : 0.0f;
-}
+template <bool Max> __device__ __forceinline__ float identity() { return Max ? -INFINITY : 0.0f; }
 
 // Combines one value per thread of a block whose size is a power of two (<= 1024); every thread
 // gets the result.
@@ -45,8 +43,9 @@ template <bool Max> __device__ float blockCombine(float v, float *smem) {
 // Last run reduced: output o folds `count` = blocks * len elements, block b of len contiguous
 // ones starting at kept(o) + reduced(b).
 template <typename T, bool Max>
-__global__ void reduceInnerKernel(const T *in, T *out, int64_t outCount, IndexMap<1> kept,
-                                  IndexMap<1> reduced, int64_t len, int64_t count, float scale) {
+__global__ void __launch_bounds__(1024)
+    reduceInnerKernel(const T *in, T *out, int64_t outCount, IndexMap<1> kept, IndexMap<1> reduced,
+                      int64_t len, int64_t count, float scale) {
   __shared__ float smem[1024];
   for (int64_t o = blockIdx.x; o < outCount; o += gridDim.x) {
     int64_t base[1];
@@ -70,8 +69,9 @@ constexpr int kColumns = 32, kSplit = 32;
 // takes column j = chunk * 32 + x and reduced indices y, y + 32, ...; row y = 0 then adds the 32
 // partial results in order.
 template <typename T, bool Max>
-__global__ void reduceOuterKernel(const T *in, T *out, int64_t rows, IndexMap<1> kept,
-                                  IndexMap<1> reduced, int64_t len, int64_t count, float scale) {
+__global__ void __launch_bounds__(1024)
+    reduceOuterKernel(const T *in, T *out, int64_t rows, IndexMap<1> kept, IndexMap<1> reduced,
+                      int64_t len, int64_t count, float scale) {
   __shared__ float part[kSplit][kColumns + 1];
   const int64_t chunks = (len + kColumns - 1) / kColumns;
   for (int64_t t = blockIdx.x; t < rows * chunks; t += gridDim.x) {
@@ -101,6 +101,10 @@ __global__ void reduceOuterKernel(const T *in, T *out, int64_t rows, IndexMap<1>
 IndexMap<1> dimMap(const std::vector<int64_t> &dims, const std::vector<int64_t> &strides) {
   IndexMap<1> m;
   m.rank = static_cast<int>(dims.size());
+  int64_t count = 1;
+  for (int64_t d : dims)
+    count *= d;
+  m.index32 = count <= static_cast<int64_t>(UINT32_MAX);
   for (size_t i = 0; i < dims.size(); ++i) {
     m.dims[i] = dims[i];
     m.strides[0][i] = strides[i];
@@ -196,22 +200,22 @@ Status reduce(cpu::ReduceKind kind, const TensorView &x, const std::vector<int64
       const int threads = rowThreads(reducedCount);
       const unsigned grid = static_cast<unsigned>(std::min<int64_t>(outCount, 65535LL * 16));
       if (isMax)
-        reduceInnerKernel<T, true><<<grid, threads, 0, s>>>(in, o, outCount, keptMap, redMap, len,
-                                                            reducedCount, scale);
+        reduceInnerKernel<T, true>
+            <<<grid, threads, 0, s>>>(in, o, outCount, keptMap, redMap, len, reducedCount, scale);
       else
-        reduceInnerKernel<T, false><<<grid, threads, 0, s>>>(in, o, outCount, keptMap, redMap,
-                                                             len, reducedCount, scale);
+        reduceInnerKernel<T, false>
+            <<<grid, threads, 0, s>>>(in, o, outCount, keptMap, redMap, len, reducedCount, scale);
     } else {
       const int64_t rows = outCount / len;
       const int64_t tasks = rows * ((len + kColumns - 1) / kColumns);
       const unsigned grid = static_cast<unsigned>(std::min<int64_t>(tasks, 65535LL * 16));
       const dim3 block(kColumns, kSplit);
       if (isMax)
-        reduceOuterKernel<T, true><<<grid, block, 0, s>>>(in, o, rows, keptMap, redMap, len,
-                                                          reducedCount, scale);
+        reduceOuterKernel<T, true>
+            <<<grid, block, 0, s>>>(in, o, rows, keptMap, redMap, len, reducedCount, scale);
       else
-        reduceOuterKernel<T, false><<<grid, block, 0, s>>>(in, o, rows, keptMap, redMap, len,
-                                                           reducedCount, scale);
+        reduceOuterKernel<T, false>
+            <<<grid, block, 0, s>>>(in, o, rows, keptMap, redMap, len, reducedCount, scale);
     }
     return launched(kernel);
   });

@@ -98,11 +98,10 @@ Status stridedCopy(const void *src, int64_t base, void *dst, int64_t elemSize, c
       const int64_t rows = map.dims[r - 2], cols = map.dims[r - 1];
       const int64_t tiles = batch * ((rows + kTile - 1) / kTile) * ((cols + kTile - 1) / kTile);
       const unsigned grid = static_cast<unsigned>(std::min<int64_t>(tiles, 65535LL * 16));
-      tiledTransposeKernel<W><<<grid, dim3(kTile, 8), 0, s>>>(
-          in, base, out, batch, rows, cols, batchStride, map.strides[0][r - 1]);
+      tiledTransposeKernel<W><<<grid, dim3(kTile, 8), 0, s>>>(in, base, out, batch, rows, cols,
+                                                              batchStride, map.strides[0][r - 1]);
     } else {
-      gatherCopyKernel<W><<<gridFor(n, kElemThreads), kElemThreads, 0, s>>>(in, base, out, n,
-                                                                             map);
+      gatherCopyKernel<W><<<gridFor(n, kElemThreads), kElemThreads, 0, s>>>(in, base, out, n, map);
     }
     return launched(kernel);
   });
@@ -133,8 +132,8 @@ int64_t sliceLayout(const Shape &whole, const std::vector<int64_t> &starts,
 
 // dst[o * dstRow + dstOff + j] = src[o * srcRow + srcOff + j] for o < outer, j < chunk (elements).
 template <typename W>
-__global__ void copyRowsKernel(const W *src, int64_t srcRow, int64_t srcOff, W *dst,
-                               int64_t dstRow, int64_t dstOff, int64_t outer, int64_t chunk) {
+__global__ void copyRowsKernel(const W *src, int64_t srcRow, int64_t srcOff, W *dst, int64_t dstRow,
+                               int64_t dstOff, int64_t outer, int64_t chunk) {
   DS_CUDA_GRID_LOOP(i, outer * chunk) {
     const int64_t o = i / chunk, j = i - o * chunk;
     dst[o * dstRow + dstOff + j] = src[o * srcRow + srcOff + j];
@@ -295,8 +294,8 @@ Status split(const TensorView &x, int64_t axis, const std::vector<int64_t> &size
   if (!ax)
     return ax.status().withContext(kernel);
   if (sizes.size() != outputs.size())
-    return Status::error(std::string(kernel) + ": " + std::to_string(sizes.size()) +
-                         " sizes for " + std::to_string(outputs.size()) + " outputs");
+    return Status::error(std::string(kernel) + ": " + std::to_string(sizes.size()) + " sizes for " +
+                         std::to_string(outputs.size()) + " outputs");
   int64_t total = 0;
   for (int64_t s : sizes) {
     if (s < 0)

@@ -16,8 +16,9 @@ using namespace detail;
 
 // Log-softmax of one row per block: (x - max) - log(sum(exp(x - max))), in that order as
 // softmax.cpp.
-template <typename T> __global__ void logSoftmaxRowKernel(const T *x, T *y, int64_t rows,
-                                                          int64_t cols) {
+template <typename T>
+__global__ void __launch_bounds__(1024)
+    logSoftmaxRowKernel(const T *x, T *y, int64_t rows, int64_t cols) {
   __shared__ float scratch[32];
   for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
     const T *xr = x + r * cols;
@@ -37,8 +38,8 @@ template <typename T> __global__ void logSoftmaxRowKernel(const T *x, T *y, int6
 
 // dx = dy - exp(y) * sum(dy) per row.
 template <typename T>
-__global__ void logSoftmaxGradRowKernel(const T *y, const T *dy, T *dx, int64_t rows,
-                                        int64_t cols) {
+__global__ void __launch_bounds__(1024)
+    logSoftmaxGradRowKernel(const T *y, const T *dy, T *dx, int64_t rows, int64_t cols) {
   __shared__ float scratch[32];
   for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
     const T *yr = y + r * cols, *gr = dy + r * cols;
@@ -138,11 +139,12 @@ Status softmaxImpl(const TensorView &x, int64_t axis, const MutableTensorView &o
     const T *in = static_cast<const T *>(x.data);
     T *o = static_cast<T *>(out.data);
     if (s.inner == 1)
-      logSoftmaxRowKernel<T><<<rowGrid(s.outer), rowThreads(s.len), 0, asStream(stream)>>>(
-          in, o, s.outer, s.len);
+      logSoftmaxRowKernel<T>
+          <<<rowGrid(s.outer), rowThreads(s.len), 0, asStream(stream)>>>(in, o, s.outer, s.len);
     else
-      softmaxColumnKernel<T><<<gridFor(s.outer * s.inner, kElemThreads), kElemThreads, 0,
-                               asStream(stream)>>>(in, o, s.outer, s.len, s.inner, log);
+      softmaxColumnKernel<T>
+          <<<gridFor(s.outer * s.inner, kElemThreads), kElemThreads, 0, asStream(stream)>>>(
+              in, o, s.outer, s.len, s.inner, log);
     return launched(kernel);
   });
 }
@@ -171,11 +173,12 @@ Status softmaxGradImpl(const TensorView &y, const TensorView &dy, int64_t axis,
     const T *py = static_cast<const T *>(y.data), *pg = static_cast<const T *>(dy.data);
     T *o = static_cast<T *>(dx.data);
     if (s.inner == 1)
-      logSoftmaxGradRowKernel<T><<<rowGrid(s.outer), rowThreads(s.len), 0, asStream(stream)>>>(
-          py, pg, o, s.outer, s.len);
+      logSoftmaxGradRowKernel<T>
+          <<<rowGrid(s.outer), rowThreads(s.len), 0, asStream(stream)>>>(py, pg, o, s.outer, s.len);
     else
-      softmaxGradColumnKernel<T><<<gridFor(s.outer * s.inner, kElemThreads), kElemThreads, 0,
-                                   asStream(stream)>>>(py, pg, o, s.outer, s.len, s.inner, log);
+      softmaxGradColumnKernel<T>
+          <<<gridFor(s.outer * s.inner, kElemThreads), kElemThreads, 0, asStream(stream)>>>(
+              py, pg, o, s.outer, s.len, s.inner, log);
     return launched(kernel);
   });
 }

@@ -71,7 +71,7 @@ template <typename T, int Op> __global__ void unaryKernel(const T *x, T *y, int6
 
 template <typename T, int Op> void launchUnary(const void *x, void *y, int64_t n, cudaStream_t s) {
   unaryKernel<T, Op><<<gridFor(n, kElemThreads), kElemThreads, 0, s>>>(static_cast<const T *>(x),
-                                                                        static_cast<T *>(y), n);
+                                                                       static_cast<T *>(y), n);
 }
 
 template <typename T>
@@ -180,11 +180,11 @@ Status launchBinary(const TensorView &a, const TensorView &b, const MutableTenso
   const T *pa = static_cast<const T *>(a.data), *pb = static_cast<const T *>(b.data);
   Out *po = static_cast<Out *>(out.data);
   if (map.isFlat())
-    binaryFlatKernel<<<gridFor(n, kElemThreads), kElemThreads, 0, asStream(stream)>>>(pa, pb, po,
-                                                                                     n, fn);
+    binaryFlatKernel<<<gridFor(n, kElemThreads), kElemThreads, 0, asStream(stream)>>>(pa, pb, po, n,
+                                                                                      fn);
   else
-    binaryMapKernel<<<gridFor(n, kElemThreads), kElemThreads, 0, asStream(stream)>>>(
-        pa, pb, po, n, map, fn);
+    binaryMapKernel<<<gridFor(n, kElemThreads), kElemThreads, 0, asStream(stream)>>>(pa, pb, po, n,
+                                                                                     map, fn);
   return launched(kernel);
 }
 
@@ -235,7 +235,7 @@ Status binaryTyped(BinaryOp op, const TensorView &a, const TensorView &b,
                    const MutableTensorView &out, void *stream, const char *kernel) {
 #define DS_BINARY_CASE(name)                                                                       \
   case BinaryOp::name:                                                                             \
-    return launchBinary<T, T>(a, b, out, BinaryFn<static_cast<int>(BinaryOp::name)>(), stream,    \
+    return launchBinary<T, T>(a, b, out, BinaryFn<static_cast<int>(BinaryOp::name)>(), stream,     \
                               kernel);
   switch (op) {
     DS_BINARY_CASE(Add)
@@ -255,7 +255,7 @@ Status compareTyped(CompareOp op, const TensorView &a, const TensorView &b,
                     const MutableTensorView &out, void *stream, const char *kernel) {
 #define DS_COMPARE_CASE(name)                                                                      \
   case CompareOp::name:                                                                            \
-    return launchBinary<T, uint8_t>(a, b, out, CompareFn<static_cast<int>(CompareOp::name)>(),    \
+    return launchBinary<T, uint8_t>(a, b, out, CompareFn<static_cast<int>(CompareOp::name)>(),     \
                                     stream, kernel);
   switch (op) {
     DS_COMPARE_CASE(Eq)
@@ -366,9 +366,9 @@ Status fill(void *out, const void *element, int64_t elementBytes, int64_t n, voi
     W value;
     std::memcpy(&value, element, sizeof(W));
     if (value == W(0) || sizeof(W) == 1)
-      return fromCuda(cudaMemsetAsync(out, static_cast<int>(value & 0xffu), n * sizeof(W),
-                                      asStream(stream)),
-                      kernel);
+      return fromCuda(
+          cudaMemsetAsync(out, static_cast<int>(value & 0xffu), n * sizeof(W), asStream(stream)),
+          kernel);
     fillKernel<W><<<gridFor(n, kElemThreads), kElemThreads, 0, asStream(stream)>>>(
         static_cast<W *>(out), n, value);
     return launched(kernel);
