@@ -102,6 +102,29 @@ void launchUnaryOp(UnaryOp op, const void *x, void *y, int64_t n, cudaStream_t s
 // Binary and compare
 //===----------------------------------------------------------------------===//
 
+// The CPU's static_cast<C>(std::pow(double(a), double(b))) without the device pow's rounding
+// error (which could truncate an exact 20736 to 20735): exact by squaring for b >= 0 (wrapping
+// where the CPU's conversion would overflow); for b < 0 the truncation of 1 / a^|b|, with x86's
+// conversion of infinity (the type's minimum) for a = 0.
+template <typename C> __device__ __forceinline__ C integerPow(C a, C b) {
+  using U = typename std::make_unsigned<C>::type;
+  if (b < 0) {
+    if (a == 1)
+      return 1;
+    if (a == -1)
+      return (b & 1) ? -1 : 1;
+    const C minValue = static_cast<C>(U(1) << (sizeof(C) * 8 - 1));
+    return a == 0 ? minValue : C(0);
+  }
+  U result = 1, base = static_cast<U>(a);
+  for (U e = static_cast<U>(b); e; e >>= 1) {
+    if (e & 1)
+      result *= base;
+    base *= base;
+  }
+  return static_cast<C>(result);
+}
+
 // op(a, b) in the compute type C (float for f32/bf16, the integer itself otherwise), with the
 // semantics of elementwise.cpp.
 template <int Op> struct BinaryFn {
@@ -120,7 +143,7 @@ template <int Op> struct BinaryFn {
         return a / b;
     case BinaryOp::Pow:
       if constexpr (std::is_integral<C>::value)
-        return static_cast<C>(pow(static_cast<double>(a), static_cast<double>(b)));
+        return integerPow(a, b);
       else
         return powf(a, b);
     case BinaryOp::Max:
