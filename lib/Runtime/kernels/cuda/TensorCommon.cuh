@@ -111,6 +111,21 @@ Status planIndexMap(const Shape &out, const std::vector<int64_t> (&strides)[N], 
   return Status::ok();
 }
 
+// a / b and a % b for 0 <= a, 0 < b, in 32 bits when the caller knows both fit (a uniform flag,
+// so the branch costs nothing while a 64-bit division costs dozens of instructions).
+struct DivMod {
+  int64_t q, r;
+};
+__device__ __forceinline__ DivMod divMod(int64_t a, int64_t b, bool index32) {
+  if (index32) {
+    const uint32_t q = static_cast<uint32_t>(a) / static_cast<uint32_t>(b);
+    return {q, a - static_cast<int64_t>(q) * b};
+  }
+  const int64_t q = a / b;
+  return {q, a - q * b};
+}
+inline bool fitsIndex32(int64_t n) { return n <= static_cast<int64_t>(UINT32_MAX); }
+
 // Loads and stores of the integer and byte types; floats are in Common.cuh.
 __device__ __forceinline__ int64_t load(const int64_t *p, int64_t i) { return p[i]; }
 __device__ __forceinline__ int32_t load(const int32_t *p, int64_t i) { return p[i]; }

@@ -133,9 +133,10 @@ int64_t sliceLayout(const Shape &whole, const std::vector<int64_t> &starts,
 // dst[o * dstRow + dstOff + j] = src[o * srcRow + srcOff + j] for o < outer, j < chunk (elements).
 template <typename W>
 __global__ void copyRowsKernel(const W *src, int64_t srcRow, int64_t srcOff, W *dst, int64_t dstRow,
-                               int64_t dstOff, int64_t outer, int64_t chunk) {
+                               int64_t dstOff, int64_t outer, int64_t chunk, bool index32) {
   DS_CUDA_GRID_LOOP(i, outer * chunk) {
-    const int64_t o = i / chunk, j = i - o * chunk;
+    const DivMod oj = divMod(i, chunk, index32);
+    const int64_t o = oj.q, j = oj.r;
     dst[o * dstRow + dstOff + j] = src[o * srcRow + srcOff + j];
   }
 }
@@ -155,7 +156,7 @@ Status copyRows(const void *src, int64_t srcRow, int64_t srcOff, void *dst, int6
     using W = decltype(word);
     copyRowsKernel<W><<<gridFor(outer * chunk, kElemThreads), kElemThreads, 0, s>>>(
         static_cast<const W *>(src), srcRow, srcOff, static_cast<W *>(dst), dstRow, dstOff, outer,
-        chunk);
+        chunk, fitsIndex32(outer * chunk));
     return launched(kernel);
   });
 }
@@ -163,10 +164,11 @@ Status copyRows(const void *src, int64_t srcRow, int64_t srcOff, void *dst, int6
 // out[o, q, j] = data[o, indices[q], j]; an index outside [-dim, dim) gives zeros.
 template <typename W, typename Index>
 __global__ void gatherKernel(const W *data, const Index *indices, W *out, int64_t numIndices,
-                             int64_t dim, int64_t inner, int64_t n) {
+                             int64_t dim, int64_t inner, int64_t n, bool index32) {
   DS_CUDA_GRID_LOOP(i, n) {
-    const int64_t t = i / inner, j = i - t * inner;
-    const int64_t o = t / numIndices, q = t - o * numIndices;
+    const DivMod tj = divMod(i, inner, index32);
+    const DivMod oq = divMod(tj.q, numIndices, index32);
+    const int64_t o = oq.q, q = oq.r, j = tj.r;
     int64_t v = static_cast<int64_t>(indices[q]);
     if (v < 0)
       v += dim;
@@ -177,10 +179,11 @@ __global__ void gatherKernel(const W *data, const Index *indices, W *out, int64_
 // dx[o, indices[q], j] += dy[o, q, j]; out-of-range indices are skipped.
 template <typename T, typename Index>
 __global__ void gatherGradKernel(const Index *indices, const T *dy, float *dx, int64_t numIndices,
-                                 int64_t dim, int64_t inner, int64_t n) {
+                                 int64_t dim, int64_t inner, int64_t n, bool index32) {
   DS_CUDA_GRID_LOOP(i, n) {
-    const int64_t t = i / inner, j = i - t * inner;
-    const int64_t o = t / numIndices, q = t - o * numIndices;
+    const DivMod tj = divMod(i, inner, index32);
+    const DivMod oq = divMod(tj.q, numIndices, index32);
+    const int64_t o = oq.q, q = oq.r, j = tj.r;
     int64_t v = static_cast<int64_t>(indices[q]);
     if (v < 0)
       v += dim;
@@ -349,7 +352,7 @@ Status gather(const TensorView &data, const TensorView &indices, int64_t axis,
       using Index = decltype(index);
       gatherKernel<W, Index><<<gridFor(n, kElemThreads), kElemThreads, 0, s>>>(
           static_cast<const W *>(data.data), static_cast<const Index *>(indices.data),
-          static_cast<W *>(out.data), numIndices, split.len, split.inner, n);
+          static_cast<W *>(out.data), numIndices, split.len, split.inner, n, fitsIndex32(n));
       return launched(kernel);
     });
   });
@@ -386,7 +389,7 @@ Status gatherGrad(const TensorView &indices, const TensorView &dy, int64_t axis,
     using Index = decltype(index);
     gatherGradKernel<float, Index><<<gridFor(n, kElemThreads), kElemThreads, 0, s>>>(
         static_cast<const Index *>(indices.data), static_cast<const float *>(dy.data),
-        static_cast<float *>(dx.data), indices.numel(), split.len, split.inner, n);
+        static_cast<float *>(dx.data), indices.numel(), split.len, split.inner, n, fitsIndex32(n));
     return launched(kernel);
   });
 }

@@ -101,11 +101,12 @@ __global__ void softmaxGradColumnKernel(const T *y, const T *dy, T *dx, int64_t 
 }
 
 template <typename T>
-__global__ void causalMaskKernel(const T *x, T *out, int64_t n, int64_t tq, int64_t tk,
-                                 float fill) {
+__global__ void causalMaskKernel(const T *x, T *out, int64_t n, int64_t tq, int64_t tk, float fill,
+                                 bool index32) {
   DS_CUDA_GRID_LOOP(k, n) {
-    const int64_t r = k / tk, j = k - r * tk;
-    const int64_t i = r % tq;
+    const DivMod rj = divMod(k, tk, index32);
+    const int64_t r = rj.q, j = rj.r;
+    const int64_t i = divMod(r, tq, index32).r;
     store(out, k, j <= i ? load(x, k) : fill);
   }
 }
@@ -221,7 +222,7 @@ Status causalMask(const TensorView &x, double fill, const MutableTensorView &out
     using T = decltype(zero);
     causalMaskKernel<T><<<gridFor(n, kElemThreads), kElemThreads, 0, asStream(stream)>>>(
         static_cast<const T *>(x.data), static_cast<T *>(out.data), n, tq, tk,
-        static_cast<float>(fill));
+        static_cast<float>(fill), fitsIndex32(n));
     return launched(kernel);
   });
 }
