@@ -112,6 +112,54 @@ IndexMap<1> dimMap(const std::vector<int64_t> &dims, const std::vector<int64_t> 
   return m;
 }
 
+// How a reduction walks its input: the dims coalesced into runs of kept and reduced dims; the
+// last run (len contiguous elements) is either reduced (one block per output) or kept (outputs
+// in rows of len). `kept` and `reduced` map the other runs to input offsets.
+struct ReducePlan {
+  bool copy = false; // only size-1 dims are reduced
+  bool lastReduced = false;
+  int64_t len = 1;
+  IndexMap<1> kept, reduced;
+};
+
+Status planReduce(const Shape &shape, const std::vector<bool> &reduced, ReducePlan &plan,
+                  const char *kernel) {
+  // Runs of kept / reduced dims (size-1 dims dropped: they change no offset).
+  std::vector<int64_t> strides = contiguousStrides(shape);
+  std::vector<int64_t> runDims, runStrides;
+  std::vector<bool> runReduced;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == 1)
+      continue;
+    if (!runDims.empty() && runReduced.back() == reduced[i]) {
+      runDims.back() *= shape[i];
+      runStrides.back() = strides[i];
+      continue;
+    }
+    runDims.push_back(shape[i]);
+    runStrides.push_back(strides[i]);
+    runReduced.push_back(reduced[i]);
+  }
+  if (runDims.empty() || (!runReduced.back() && runDims.size() == 1)) {
+    plan.copy = true;
+    return Status::ok();
+  }
+  std::vector<int64_t> keptDims, keptStrides, redDims, redStrides;
+  for (size_t i = 0; i + 1 < runDims.size(); ++i) {
+    (runReduced[i] ? redDims : keptDims).push_back(runDims[i]);
+    (runReduced[i] ? redStrides : keptStrides).push_back(runStrides[i]);
+  }
+  if (keptDims.size() > static_cast<size_t>(kMaxDims) ||
+      redDims.size() > static_cast<size_t>(kMaxDims))
+    return Status::error(std::string(kernel) + ": too many alternating kept and reduced dims in " +
+                         shapeToString(shape));
+  plan.kept = dimMap(keptDims, keptStrides);
+  plan.reduced = dimMap(redDims, redStrides);
+  plan.len = runDims.back();
+  plan.lastReduced = runReduced.back();
+  return Status::ok();
+}
+
 } // namespace
 
 Status reduce(cpu::ReduceKind kind, const TensorView &x, const std::vector<int64_t> &axes,
@@ -152,23 +200,9 @@ Status reduce(cpu::ReduceKind kind, const TensorView &x, const std::vector<int64
     return fill(out.data, pattern, elem, outCount, stream);
   }
 
-  // Runs of kept / reduced dims (size-1 dims dropped: they change no offset).
-  std::vector<int64_t> strides = contiguousStrides(x.shape);
-  std::vector<int64_t> runDims, runStrides;
-  std::vector<bool> runReduced;
-  for (int64_t i = 0; i < rank; ++i) {
-    if (x.shape[i] == 1)
-      continue;
-    if (!runDims.empty() && runReduced.back() == reduced[i]) {
-      runDims.back() *= x.shape[i];
-      runStrides.back() = strides[i];
-      continue;
-    }
-    runDims.push_back(x.shape[i]);
-    runStrides.push_back(strides[i]);
-    runReduced.push_back(reduced[i]);
-  }
-  if (runDims.empty() || (!runReduced.back() && runDims.size() == 1)) {
+  ReducePlan plan;
+  DS_RETURN_IF_ERROR(planReduce(x.shape, reduced, plan, kernel));
+  if (plan.copy) {
     // Only size-1 axes are reduced: the output is a copy.
     if (out.data == x.data)
       return Status::ok();
@@ -176,18 +210,8 @@ Status reduce(cpu::ReduceKind kind, const TensorView &x, const std::vector<int64
                                     asStream(stream)),
                     kernel);
   }
-  std::vector<int64_t> keptDims, keptStrides, redDims, redStrides;
-  for (size_t i = 0; i + 1 < runDims.size(); ++i) {
-    (runReduced[i] ? redDims : keptDims).push_back(runDims[i]);
-    (runReduced[i] ? redStrides : keptStrides).push_back(runStrides[i]);
-  }
-  if (keptDims.size() > static_cast<size_t>(kMaxDims) ||
-      redDims.size() > static_cast<size_t>(kMaxDims))
-    return Status::error(name + ": too many alternating kept and reduced dims in " +
-                         shapeToString(x.shape));
-  const IndexMap<1> keptMap = dimMap(keptDims, keptStrides);
-  const IndexMap<1> redMap = dimMap(redDims, redStrides);
-  const int64_t len = runDims.back();
+  const IndexMap<1> &keptMap = plan.kept, &redMap = plan.reduced;
+  const int64_t len = plan.len;
   const float scale =
       kind == ReduceKind::Mean ? static_cast<float>(1.0 / static_cast<double>(reducedCount)) : 1.0f;
   const bool isMax = kind == ReduceKind::Max;
@@ -196,7 +220,7 @@ Status reduce(cpu::ReduceKind kind, const TensorView &x, const std::vector<int64
     using T = decltype(zero);
     const T *in = static_cast<const T *>(x.data);
     T *o = static_cast<T *>(out.data);
-    if (runReduced.back()) {
+    if (plan.lastReduced) {
       const int threads = rowThreads(reducedCount);
       const unsigned grid = static_cast<unsigned>(std::min<int64_t>(outCount, 65535LL * 16));
       if (isMax)
