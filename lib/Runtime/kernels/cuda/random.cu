@@ -2,6 +2,7 @@
 // words computed exactly as ds::rt::philoxWords does on the host (Random.h).
 #include "ds/Runtime/Kernels/CUDA/Random.h"
 
+#include "Philox.cuh"
 #include "TensorCommon.cuh"
 
 namespace ds::rt::cuda {
@@ -9,38 +10,6 @@ namespace ds::rt::cuda {
 namespace {
 
 using namespace detail;
-
-// ds::rt::philox4x32_10 and philoxWords with plain arrays: the same multipliers, key increments
-// and word order, so the words match the host's bit for bit.
-__host__ __device__ __forceinline__ void philoxWords(uint64_t seed, uint64_t counter,
-                                                     uint64_t block, uint32_t (&ctr)[4]) {
-  ctr[0] = static_cast<uint32_t>(block);
-  ctr[1] = static_cast<uint32_t>(block >> 32);
-  ctr[2] = static_cast<uint32_t>(counter);
-  ctr[3] = static_cast<uint32_t>(counter >> 32);
-  uint32_t key0 = static_cast<uint32_t>(seed), key1 = static_cast<uint32_t>(seed >> 32);
-  for (int round = 0; round < 10; ++round) {
-    if (round > 0) {
-      key0 += 0x9E3779B9u;
-      key1 += 0xBB67AE85u;
-    }
-    const uint64_t p0 = static_cast<uint64_t>(0xD2511F53u) * ctr[0];
-    const uint64_t p1 = static_cast<uint64_t>(0xCD9E8D57u) * ctr[2];
-    const uint32_t n0 = static_cast<uint32_t>(p1 >> 32) ^ ctr[1] ^ key0;
-    const uint32_t n1 = static_cast<uint32_t>(p1);
-    const uint32_t n2 = static_cast<uint32_t>(p0 >> 32) ^ ctr[3] ^ key1;
-    const uint32_t n3 = static_cast<uint32_t>(p0);
-    ctr[0] = n0;
-    ctr[1] = n1;
-    ctr[2] = n2;
-    ctr[3] = n3;
-  }
-}
-
-// ds::rt::uniformFromWord: the top 24 bits as a float in [0, 1), exact.
-__host__ __device__ __forceinline__ float uniformFromWord(uint32_t word) {
-  return static_cast<float>(word >> 8) * (1.0f / 16777216.0f);
-}
 
 template <typename T>
 __global__ void dropoutKernel(const T *x, T *out, uint8_t *mask, int64_t n, float ratio,
