@@ -57,11 +57,13 @@ template <typename T> DevTensor devRaw(const std::vector<T> &v, const Shape &sha
   std::vector<T> padded = v.empty() ? std::vector<T>(1) : v;
   return {std::make_unique<DeviceBuffer>(padded), shape, dtype};
 }
+// Host copies of a device tensor (nothing to copy for an empty one).
 std::vector<float> hostFloats(const DevTensor &t) {
-  return downloadFloats(*t.buf, t.numel(), t.dtype);
+  return t.numel() ? downloadFloats(*t.buf, t.numel(), t.dtype) : std::vector<float>();
 }
 std::vector<uint8_t> hostBytes(const DevTensor &t) {
-  return t.buf->download<uint8_t>(t.numel() * dtypeSize(t.dtype));
+  return t.numel() ? t.buf->download<uint8_t>(t.numel() * dtypeSize(t.dtype))
+                   : std::vector<uint8_t>();
 }
 
 // Random floats in [lo, hi) as the kernel of `dtype` sees them.
