@@ -7,6 +7,12 @@
 // Element types: float tensors are f32 or bf16 (DType::F32 / DType::BF16); bf16 is a storage type
 // and all arithmetic runs in f32, as on the CPU backend. A kernel cannot report bad data (an index
 // out of range) without synchronizing, so such data gives NaN or is skipped, as each kernel says.
+//
+// Beside the pointer-based fused kernels, every compute kernel of the CPU backend has a twin here
+// that takes the cpu:: kernel's views (with device data) and enums plus a trailing `void *stream`
+// (Tensor.h, ShapeOps.h, Random.h and the view overloads in Norm.h, Softmax.h, Optimizer.h): same
+// shapes, checks and semantics, and an error naming the kernel and dtype where the CUDA kernel
+// leaves a dtype (f64 above all) to the CPU.
 #ifndef DS_RUNTIME_KERNELS_CUDA_H
 #define DS_RUNTIME_KERNELS_CUDA_H
 
@@ -18,6 +24,9 @@
 #include "ds/Runtime/Kernels/CUDA/Norm.h"
 #include "ds/Runtime/Kernels/CUDA/Optimizer.h"
 #include "ds/Runtime/Kernels/CUDA/Quantize.h"
+#include "ds/Runtime/Kernels/CUDA/Random.h"
+#include "ds/Runtime/Kernels/CUDA/ShapeOps.h"
 #include "ds/Runtime/Kernels/CUDA/Softmax.h"
+#include "ds/Runtime/Kernels/CUDA/Tensor.h"
 
 #endif // DS_RUNTIME_KERNELS_CUDA_H

@@ -1,9 +1,10 @@
-// Fused Adam/AdamW update over flat f32 buffers.
+// Fused Adam/AdamW update over flat f32 buffers, and the SGD update on device views.
 #ifndef DS_RUNTIME_KERNELS_CUDA_OPTIMIZER_H
 #define DS_RUNTIME_KERNELS_CUDA_OPTIMIZER_H
 
 #include "ds/Runtime/Kernels/OptimizerConfig.h"
 #include "ds/Runtime/Status.h"
+#include "ds/Runtime/Tensor.h"
 
 #include <cstdint>
 
@@ -19,6 +20,17 @@ using ds::rt::AdamConfig;
 Status adamUpdate(float *param, const float *grad, float *expAvg, float *expAvgSq, int64_t n,
                   float lr, int64_t step, float gradScale, const AdamConfig &config,
                   void *stream);
+
+
+using ds::rt::SGDConfig;
+// One SGD step with momentum, dampening, weight decay and Nesterov, as cpu::sgdUpdate on device
+// views of f32 of one shape, bit for bit: the f32 products and the double fused multiply-adds of
+// the CPU kernel. Without momentum the buffer is copied through unchanged. Outputs may alias the
+// matching inputs.
+Status sgdUpdate(const TensorView &param, const TensorView &grad, const TensorView &momentumBuffer,
+                 float lr, int64_t step, float gradScale, const SGDConfig &config,
+                 const MutableTensorView &newParam, const MutableTensorView &newMomentumBuffer,
+                 void *stream);
 
 } // namespace ds::rt::cuda
 
