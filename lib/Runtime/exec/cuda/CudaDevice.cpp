@@ -1,6 +1,8 @@
 // The CUDA device: cudaMalloc'd buffers, copies and fills enqueued on the rank's compute stream.
 #include "CudaDevice.h"
 
+#include "ds/Runtime/Kernels/CUDA/Tensor.h"
+
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -114,7 +116,9 @@ Status CudaDevice::fill(void *dst, int64_t count, const void *element, int64_t e
   if (zero)
     return cudaStatus(cudaMemsetAsync(dst, 0, static_cast<size_t>(bytes), asStream(stream_)),
                       "zeroing " + std::to_string(bytes) + " bytes");
-  // A one-element pattern: written once, then doubled by device copies (log2(count) copies).
+  if (elementBytes == 1 || elementBytes == 2 || elementBytes == 4 || elementBytes == 8)
+    return cuda::fill(dst, element, elementBytes, count, stream_);
+  // Another element size: written once, then doubled by device copies (log2(count) copies).
   DS_RETURN_IF_ERROR(copyFromHost(dst, element, elementBytes));
   int64_t done = elementBytes;
   while (done < bytes) {

@@ -1,15 +1,20 @@
 // The CUDA kernel table: how each compute instruction calls its CUDA kernel on the rank's GPU.
-// An entry checks what its kernel covers (dtypes, axes, layouts); anything else, and every op
-// without an entry, runs on the host through runOnHost, so every plan the CPU backend runs also
-// runs here, correctly if not always fast. Executor::hostFallbacks() says which ops did.
+// Every op of the CPU table has an entry. An entry checks what its kernel covers (dtypes, mixed
+// operand types, layouts); anything else runs on the host through runOnHost, so every plan the
+// CPU backend runs also runs here, correctly if slowly where it falls back. f16 has no CUDA
+// kernels, and 16-bit operands mixed with f32 ones (which the CPU widens) fall back too.
+// Executor::hostFallbacks() says which ops did.
 #include "CudaDevice.h"
 #include "InstructionContext.h"
 
 #include "ds/Runtime/Kernels/CPU/Matmul.h"
+#include "ds/Runtime/Kernels/CPU/Reduce.h"
 #include "ds/Runtime/Kernels/CUDA.h"
 
 #include <cmath>
 #include <cstring>
+#include <algorithm>
+#include <initializer_list>
 #include <optional>
 
 namespace ds::rt {
@@ -124,9 +129,14 @@ Status gather(InstructionContext &c) {
   TensorView data = c.in(0), indices = c.in(1);
   auto axis = c.i("axis");
   auto dtype = commonFloatType(c);
-  if (!axis || *axis != 0 || !dtype || data.rank() < 1 ||
-      indices.dtype != DType::I64)
-    return runOnHost("gather", c);
+  if (!axis)
+    return axis.status();
+  if (*axis != 0 || !dtype || data.rank() < 1 || indices.dtype != DType::I64) {
+    // Any axis, any dtype, i32 indices: the general kernel (an out-of-range index gives zeros
+    // there, where the CPU reports it).
+    DS_ASSIGN_OR_RETURN(out, c.out(0));
+    return cuda::gather(data, indices, *axis, out, streamOf(c));
+  }
   DS_ASSIGN_OR_RETURN(out, c.out(0));
   int64_t vocab = data.shape[0];
   int64_t dim = vocab == 0 ? 0 : data.numel() / vocab;
@@ -142,9 +152,33 @@ Status gatherGrad(InstructionContext &c) {
   TensorView indices = c.in(0), dy = c.in(1);
   const Executor::Slot &result = c.executor.slot(c.inst.results(0));
   auto axis = c.i("axis");
-  if (!axis || *axis != 0 || indices.dtype != DType::I64 || result.dtype != DType::F32 ||
-      !isF32OrBF16(dy.dtype) || result.shape.empty())
+  if (!axis)
+    return axis.status();
+  if (result.dtype == DType::BF16 && *axis == 0 && indices.dtype == DType::I64 &&
+      isF32OrBF16(dy.dtype) && !result.shape.empty()) {
+    // A 16-bit table gradient (mixed precision): scatter-add in f32 scratch, round once.
+    DS_ASSIGN_OR_RETURN(out, c.out(0));
+    int64_t vocab = out.shape[0];
+    int64_t dim = vocab == 0 ? 0 : out.numel() / vocab;
+    if (dy.numel() != indices.numel() * dim)
+      return c.error("scatters " + std::to_string(dy.numel()) + " elements of dy into rows of " +
+                     std::to_string(dim));
+    CudaDevice &device = gpu(c);
+    DS_ASSIGN_OR_RETURN(wide, device.take(out.numel() * 4));
+    DS_RETURN_IF_ERROR(cuda::embeddingGrad(dy.dtype, indices.as<int64_t>(), dy.data,
+                                           indices.numel(), vocab, dim,
+                                           static_cast<float *>(wide), device.stream()));
+    return cuda::cast(DType::F32, wide, DType::BF16, out.data, out.numel(), device.stream());
+  }
+  if (result.dtype != DType::F32)
     return runOnHost("gather_grad", c);
+  if (*axis != 0 || indices.dtype != DType::I64 || !isF32OrBF16(dy.dtype) ||
+      result.shape.empty()) {
+    if (dy.dtype != DType::F32)
+      return runOnHost("gather_grad", c);
+    DS_ASSIGN_OR_RETURN(out, c.out(0));
+    return cuda::gatherGrad(indices, dy, *axis, out, streamOf(c));
+  }
   DS_ASSIGN_OR_RETURN(out, c.out(0));
   int64_t vocab = out.shape[0];
   int64_t dim = vocab == 0 ? 0 : out.numel() / vocab;
@@ -246,8 +280,10 @@ Status softmax(InstructionContext &c) {
     return runOnHost("softmax", c);
   if (!causal) {
     DS_ASSIGN_OR_RETURN(axis, axisOf(c, in.shape));
-    if (!isLastAxis(axis, in.shape))
-      return runOnHost("softmax", c);
+    if (!isLastAxis(axis, in.shape)) {
+      DS_ASSIGN_OR_RETURN(out, c.out(0));
+      return cuda::softmax(in, axis, out, streamOf(c));
+    }
   }
   DS_ASSIGN_OR_RETURN(out, c.out(0));
   int64_t cols = in.shape.back();
@@ -264,8 +300,10 @@ Status softmaxGrad(InstructionContext &c) {
   if (!dtype || y.rank() < 1 || y.shape != dy.shape)
     return runOnHost("softmax_grad", c);
   DS_ASSIGN_OR_RETURN(axis, axisOf(c, y.shape));
-  if (!isLastAxis(axis, y.shape))
-    return runOnHost("softmax_grad", c);
+  if (!isLastAxis(axis, y.shape)) {
+    DS_ASSIGN_OR_RETURN(out, c.out(0));
+    return cuda::softmaxGrad(y, dy, axis, out, streamOf(c));
+  }
   DS_ASSIGN_OR_RETURN(out, c.out(0));
   int64_t cols = y.shape.back();
   int64_t rows = cols == 0 ? 0 : y.numel() / cols;
@@ -347,8 +385,8 @@ StatusOr<cuda::LossReduction> lossReduction(InstructionContext &c) {
 Status crossEntropy(InstructionContext &c) {
   TensorView logits = c.in(0), targets = c.in(1);
   const Executor::Slot &result = c.executor.slot(c.inst.results(0));
-  if (!isF32OrBF16(logits.dtype) || targets.dtype != DType::I64 || result.dtype != DType::F32 ||
-      logits.rank() < 1)
+  if (!isF32OrBF16(logits.dtype) || targets.dtype != DType::I64 ||
+      !isF32OrBF16(result.dtype) || logits.rank() < 1)
     return runOnHost("cross_entropy", c);
   DS_ASSIGN_OR_RETURN(reduction, lossReduction(c));
   int64_t classes = logits.shape.back();
@@ -359,16 +397,25 @@ Status crossEntropy(InstructionContext &c) {
   DS_ASSIGN_OR_RETURN(out, c.out(0));
   CudaDevice &device = gpu(c);
   DS_ASSIGN_OR_RETURN(workspace, device.take(cuda::crossEntropyWorkspaceBytes(rows)));
-  return cuda::crossEntropy(logits.dtype, logits.data, targets.as<int64_t>(), rows, classes,
-                            c.iOr("ignore_index", -100), reduction, out.as<float>(), workspace,
-                            device.stream());
+  // The kernel writes f32; a bf16 loss (mixed precision) is rounded from it once.
+  void *loss = out.data;
+  if (out.dtype != DType::F32) {
+    DS_ASSIGN_OR_RETURN(wide, device.take(out.numel() * 4));
+    loss = wide;
+  }
+  DS_RETURN_IF_ERROR(cuda::crossEntropy(logits.dtype, logits.data, targets.as<int64_t>(), rows,
+                                        classes, c.iOr("ignore_index", -100), reduction,
+                                        static_cast<float *>(loss), workspace, device.stream()));
+  if (loss == out.data)
+    return Status::ok();
+  return cuda::cast(DType::F32, loss, out.dtype, out.data, out.numel(), device.stream());
 }
 
 // cross_entropy_grad(logits, targets, dloss f32) into dlogits of the logits' dtype.
 Status crossEntropyGrad(InstructionContext &c) {
   TensorView logits = c.in(0), targets = c.in(1), dloss = c.in(2);
   const Executor::Slot &result = c.executor.slot(c.inst.results(0));
-  if (!isF32OrBF16(logits.dtype) || targets.dtype != DType::I64 || dloss.dtype != DType::F32 ||
+  if (!isF32OrBF16(logits.dtype) || targets.dtype != DType::I64 || !isF32OrBF16(dloss.dtype) ||
       result.dtype != logits.dtype || logits.rank() < 1)
     return runOnHost("cross_entropy_grad", c);
   DS_ASSIGN_OR_RETURN(reduction, lossReduction(c));
@@ -380,9 +427,249 @@ Status crossEntropyGrad(InstructionContext &c) {
   DS_ASSIGN_OR_RETURN(out, c.out(0));
   CudaDevice &device = gpu(c);
   DS_ASSIGN_OR_RETURN(workspace, device.take(cuda::crossEntropyWorkspaceBytes(rows)));
+  // The kernel reads an f32 dloss; a bf16 one is widened first (exactly).
+  const void *dlossF32 = dloss.data;
+  if (dloss.dtype != DType::F32) {
+    DS_ASSIGN_OR_RETURN(wide, device.take(dloss.numel() * 4));
+    DS_RETURN_IF_ERROR(
+        cuda::cast(dloss.dtype, dloss.data, DType::F32, wide, dloss.numel(), device.stream()));
+    dlossF32 = wide;
+  }
   return cuda::crossEntropyGrad(logits.dtype, logits.data, targets.as<int64_t>(),
-                                dloss.as<float>(), rows, classes, c.iOr("ignore_index", -100),
-                                reduction, out.data, workspace, device.stream());
+                                static_cast<const float *>(dlossF32), rows, classes,
+                                c.iOr("ignore_index", -100), reduction, out.data, workspace,
+                                device.stream());
+}
+
+//===----------------------------------------------------------------------===//
+// The view-based kernels: elementwise, reductions, shape ops
+//===----------------------------------------------------------------------===//
+
+// True when every operand and result has `dtype` itself, and it is one of `allowed`.
+bool allOf(InstructionContext &c, std::initializer_list<DType> allowed) {
+  std::optional<DType> common;
+  auto same = [&](uint32_t id) {
+    DType dtype = c.executor.slot(id).dtype;
+    if (!common)
+      common = dtype;
+    return *common == dtype;
+  };
+  for (uint32_t id : c.inst.operands())
+    if (!same(id))
+      return false;
+  for (uint32_t id : c.inst.results())
+    if (!same(id))
+      return false;
+  return common && std::find(allowed.begin(), allowed.end(), *common) != allowed.end();
+}
+
+ComputeFn unaryFn(cpu::UnaryOp op, const char *name) {
+  return [op, name](InstructionContext &c) -> Status {
+    if (!allOf(c, {DType::F32, DType::BF16}))
+      return runOnHost(name, c);
+    DS_ASSIGN_OR_RETURN(out, c.out(0));
+    return cuda::unary(op, c.in(0), out, streamOf(c));
+  };
+}
+
+ComputeFn binaryFn(cpu::BinaryOp op, const char *name) {
+  return [op, name](InstructionContext &c) -> Status {
+    if (!allOf(c, {DType::F32, DType::BF16, DType::I64, DType::I32}))
+      return runOnHost(name, c);
+    DS_ASSIGN_OR_RETURN(out, c.out(0));
+    return cuda::binary(op, c.in(0), c.in(1), out, streamOf(c));
+  };
+}
+
+Status compare(InstructionContext &c) {
+  static const std::map<std::string, cpu::CompareOp> ops = {
+      {"eq", cpu::CompareOp::Eq}, {"ne", cpu::CompareOp::Ne}, {"lt", cpu::CompareOp::Lt},
+      {"le", cpu::CompareOp::Le}, {"gt", cpu::CompareOp::Gt}, {"ge", cpu::CompareOp::Ge}};
+  DS_ASSIGN_OR_RETURN(predicate, c.s("predicate"));
+  auto op = ops.find(predicate);
+  if (op == ops.end())
+    return c.error("unknown comparison '" + predicate + "'");
+  TensorView a = c.in(0), b = c.in(1);
+  bool covered = a.dtype == b.dtype && (isF32OrBF16(a.dtype) || a.dtype == DType::I64 ||
+                                        a.dtype == DType::I32);
+  if (!covered || c.executor.slot(c.inst.results(0)).dtype != DType::U8)
+    return runOnHost("compare", c);
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cuda::compare(op->second, a, b, out, streamOf(c));
+}
+
+Status select(InstructionContext &c) {
+  TensorView cond = c.in(0), a = c.in(1), b = c.in(2);
+  if (cond.dtype != DType::U8 || a.dtype != b.dtype ||
+      c.executor.slot(c.inst.results(0)).dtype != a.dtype)
+    return runOnHost("select", c);
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cuda::select(cond, a, b, out, streamOf(c));
+}
+
+ComputeFn reduceFn(cpu::ReduceKind kind, const char *name) {
+  return [kind, name](InstructionContext &c) -> Status {
+    if (!allOf(c, {DType::F32, DType::BF16}))
+      return runOnHost(name, c);
+    DS_ASSIGN_OR_RETURN(axes, c.ints("axes"));
+    DS_ASSIGN_OR_RETURN(out, c.out(0));
+    return cuda::reduce(kind, c.in(0), axes, c.iOr("keepdim", 0) != 0, out, streamOf(c));
+  };
+}
+
+Status transpose(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(perm, c.ints("perm"));
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cuda::transpose(c.in(0), perm, out, streamOf(c));
+}
+
+Status expand(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cuda::expand(c.in(0), out, streamOf(c));
+}
+
+Status slice(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(starts, c.ints("starts"));
+  DS_ASSIGN_OR_RETURN(ends, c.ints("ends"));
+  DS_ASSIGN_OR_RETURN(steps, c.ints("steps"));
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cuda::slice(c.in(0), starts, ends, steps, out, streamOf(c));
+}
+
+Status sliceGrad(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(starts, c.ints("starts"));
+  DS_ASSIGN_OR_RETURN(ends, c.ints("ends"));
+  DS_ASSIGN_OR_RETURN(steps, c.ints("steps"));
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cuda::sliceGrad(c.in(0), starts, ends, steps, out, streamOf(c));
+}
+
+// This rank's piece along `dim` of its mesh axis, as the CPU table's shard_slice.
+Status shardSlice(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(axis, c.s("axis"));
+  DS_ASSIGN_OR_RETURN(dimAttr, c.i("dim"));
+  Communicator *group = c.executor.group(axis);
+  if (!group)
+    return c.error("the mesh has no axis '" + axis + "'");
+  TensorView in = c.in(0);
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  DS_ASSIGN_OR_RETURN(dim, normalizeAxis(dimAttr, in.rank(), "shard_slice dim"));
+  int64_t piece = out.shape[dim];
+  if (piece * group->size() != in.shape[dim])
+    return c.error("dimension " + std::to_string(dim) + " of size " +
+                   std::to_string(in.shape[dim]) + " is not " + std::to_string(group->size()) +
+                   " pieces of " + std::to_string(piece));
+  std::vector<int64_t> starts(in.rank(), 0), ends(in.shape.begin(), in.shape.end()),
+      steps(in.rank(), 1);
+  starts[dim] = group->rank() * piece;
+  ends[dim] = starts[dim] + piece;
+  return cuda::slice(in, starts, ends, steps, out, streamOf(c));
+}
+
+Status concat(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(axis, c.i("axis"));
+  std::vector<TensorView> inputs;
+  for (int i = 0; i < c.numOperands(); ++i)
+    inputs.push_back(c.in(i));
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cuda::concat(inputs, axis, out, streamOf(c));
+}
+
+Status split(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(axis, c.i("axis"));
+  TensorView in = c.in(0);
+  DS_ASSIGN_OR_RETURN(normalized, normalizeAxis(axis, in.rank(), "split axis"));
+  std::vector<MutableTensorView> outputs;
+  std::vector<int64_t> sizes;
+  for (int i = 0; i < c.numResults(); ++i) {
+    DS_ASSIGN_OR_RETURN(out, c.out(i));
+    sizes.push_back(out.shape[normalized]);
+    outputs.push_back(out);
+  }
+  return cuda::split(in, axis, sizes, outputs, streamOf(c));
+}
+
+Status logSoftmax(InstructionContext &c) {
+  if (!allOf(c, {DType::F32, DType::BF16}))
+    return runOnHost("log_softmax", c);
+  DS_ASSIGN_OR_RETURN(axis, c.i("axis"));
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cuda::logSoftmax(c.in(0), axis, out, streamOf(c));
+}
+
+Status logSoftmaxGrad(InstructionContext &c) {
+  if (!allOf(c, {DType::F32, DType::BF16}))
+    return runOnHost("log_softmax_grad", c);
+  DS_ASSIGN_OR_RETURN(axis, c.i("axis"));
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cuda::logSoftmaxGrad(c.in(0), c.in(1), axis, out, streamOf(c));
+}
+
+Status causalMask(InstructionContext &c) {
+  if (!allOf(c, {DType::F32, DType::BF16}))
+    return runOnHost("causal_mask", c);
+  DS_ASSIGN_OR_RETURN(fill, c.f("fill"));
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cuda::causalMask(c.in(0), fill, out, streamOf(c));
+}
+
+Status rmsNorm(InstructionContext &c) {
+  if (!allOf(c, {DType::F32, DType::BF16}) || c.numResults() != 1)
+    return runOnHost("rms_norm", c);
+  DS_ASSIGN_OR_RETURN(axis, c.i("axis"));
+  DS_ASSIGN_OR_RETURN(eps, c.f("epsilon"));
+  std::vector<int64_t> segments = {1, c.numOperands() > 1 ? 1 : 0};
+  if (auto s = c.ints("operandSegmentSizes"))
+    segments = *s;
+  TensorView weight;
+  bool hasWeight = segments.size() > 1 && segments[1] == 1;
+  if (hasWeight)
+    weight = c.in(1);
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cuda::rmsNorm(c.in(0), axis, hasWeight ? &weight : nullptr, eps, out, nullptr,
+                       streamOf(c));
+}
+
+Status rmsNormGrad(InstructionContext &c) {
+  if (!allOf(c, {DType::F32, DType::BF16}))
+    return runOnHost("rms_norm_grad", c);
+  DS_ASSIGN_OR_RETURN(axis, c.i("axis"));
+  DS_ASSIGN_OR_RETURN(eps, c.f("epsilon"));
+  TensorView weight;
+  if (c.numOperands() > 2)
+    weight = c.in(2);
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  return cuda::rmsNormGrad(c.in(0), c.in(1), c.numOperands() > 2 ? &weight : nullptr, axis, eps,
+                           out, streamOf(c));
+}
+
+Status rmsNormParamGrad(InstructionContext &c) {
+  if (!allOf(c, {DType::F32, DType::BF16}))
+    return runOnHost("rms_norm_param_grad", c);
+  DS_ASSIGN_OR_RETURN(axisAttr, c.i("axis"));
+  DS_ASSIGN_OR_RETURN(eps, c.f("epsilon"));
+  TensorView x = c.in(0);
+  DS_ASSIGN_OR_RETURN(axis, normalizeAxis(axisAttr, x.rank(), "rms_norm_param_grad axis"));
+  int64_t rows, cols;
+  rowsAndCols(x.shape, axis, rows, cols);
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  CudaDevice &device = gpu(c);
+  DS_ASSIGN_OR_RETURN(workspace, device.take(cuda::rmsNormParamGradWorkspaceBytes(rows)));
+  return cuda::rmsNormParamGrad(x, c.in(1), axis, eps, out, workspace, device.stream());
+}
+
+// The mask is not a result: it lives in scratch for the kernel's run.
+Status dropout(InstructionContext &c) {
+  if (!allOf(c, {DType::F32, DType::BF16}))
+    return runOnHost("dropout", c);
+  DS_ASSIGN_OR_RETURN(ratio, c.f("ratio"));
+  DS_ASSIGN_OR_RETURN(seed, c.i("seed"));
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  CudaDevice &device = gpu(c);
+  DS_ASSIGN_OR_RETURN(maskData, device.take(out.numel()));
+  MutableTensorView mask(maskData, out.shape, DType::U8);
+  return cuda::dropout(c.in(0), static_cast<float>(ratio), static_cast<uint64_t>(seed),
+                       c.executor.step(), out, mask, device.stream());
 }
 
 //===----------------------------------------------------------------------===//
@@ -452,6 +739,28 @@ Status adamUpdate(InstructionContext &c) {
                           streamOf(c));
 }
 
+// sgd_update(p, g, buf, lr, step, grad_scale) -> (p, buf).
+Status sgdUpdate(InstructionContext &c) {
+  for (int i = 0; i < 3; ++i)
+    if (c.in(i).dtype != DType::F32)
+      return runOnHost("sgd_update", c);
+  DS_ASSIGN_OR_RETURN(momentum, c.f("momentum"));
+  DS_ASSIGN_OR_RETURN(dampening, c.f("dampening"));
+  DS_ASSIGN_OR_RETURN(weightDecay, c.f("weight_decay"));
+  DS_ASSIGN_OR_RETURN(nesterov, c.i("nesterov"));
+  DS_ASSIGN_OR_RETURN(lr, hostScalar(c, 3, "lr"));
+  DS_ASSIGN_OR_RETURN(step, hostScalar(c, 4, "step"));
+  DS_ASSIGN_OR_RETURN(gradScale, hostScalar(c, 5, "grad_scale"));
+  if (step != std::floor(step))
+    return c.error("step must be a whole number, got " + std::to_string(step));
+  SGDConfig config{momentum, dampening, weightDecay, nesterov != 0};
+  DS_ASSIGN_OR_RETURN(p, c.out(0));
+  DS_ASSIGN_OR_RETURN(buf, c.out(1));
+  return cuda::sgdUpdate(c.in(0), c.in(1), c.in(2), static_cast<float>(lr),
+                         static_cast<int64_t>(step), static_cast<float>(gradScale), config, p, buf,
+                         streamOf(c));
+}
+
 const std::map<std::string, ComputeFn> &cudaComputeTable() {
   static const std::map<std::string, ComputeFn> table = {
       {"constant", constant},
@@ -472,6 +781,45 @@ const std::map<std::string, ComputeFn> &cudaComputeTable() {
       {"cross_entropy", crossEntropy},
       {"cross_entropy_grad", crossEntropyGrad},
       {"adam_update", adamUpdate},
+      {"sgd_update", sgdUpdate},
+      {"add", binaryFn(cpu::BinaryOp::Add, "add")},
+      {"sub", binaryFn(cpu::BinaryOp::Sub, "sub")},
+      {"mul", binaryFn(cpu::BinaryOp::Mul, "mul")},
+      {"div", binaryFn(cpu::BinaryOp::Div, "div")},
+      {"pow", binaryFn(cpu::BinaryOp::Pow, "pow")},
+      {"max", binaryFn(cpu::BinaryOp::Max, "max")},
+      {"min", binaryFn(cpu::BinaryOp::Min, "min")},
+      {"compare", compare},
+      {"select", select},
+      {"neg", unaryFn(cpu::UnaryOp::Neg, "neg")},
+      {"abs", unaryFn(cpu::UnaryOp::Abs, "abs")},
+      {"exp", unaryFn(cpu::UnaryOp::Exp, "exp")},
+      {"log", unaryFn(cpu::UnaryOp::Log, "log")},
+      {"tanh", unaryFn(cpu::UnaryOp::Tanh, "tanh")},
+      {"erf", unaryFn(cpu::UnaryOp::Erf, "erf")},
+      {"sqrt", unaryFn(cpu::UnaryOp::Sqrt, "sqrt")},
+      {"rsqrt", unaryFn(cpu::UnaryOp::Rsqrt, "rsqrt")},
+      {"reciprocal", unaryFn(cpu::UnaryOp::Reciprocal, "reciprocal")},
+      {"relu", unaryFn(cpu::UnaryOp::Relu, "relu")},
+      {"sigmoid", unaryFn(cpu::UnaryOp::Sigmoid, "sigmoid")},
+      {"silu", unaryFn(cpu::UnaryOp::Silu, "silu")},
+      {"dropout", dropout},
+      {"log_softmax", logSoftmax},
+      {"log_softmax_grad", logSoftmaxGrad},
+      {"causal_mask", causalMask},
+      {"rms_norm", rmsNorm},
+      {"rms_norm_grad", rmsNormGrad},
+      {"rms_norm_param_grad", rmsNormParamGrad},
+      {"reduce_sum", reduceFn(cpu::ReduceKind::Sum, "reduce_sum")},
+      {"reduce_mean", reduceFn(cpu::ReduceKind::Mean, "reduce_mean")},
+      {"reduce_max", reduceFn(cpu::ReduceKind::Max, "reduce_max")},
+      {"transpose", transpose},
+      {"expand", expand},
+      {"slice", slice},
+      {"slice_grad", sliceGrad},
+      {"shard_slice", shardSlice},
+      {"concat", concat},
+      {"split", split},
   };
   return table;
 }
