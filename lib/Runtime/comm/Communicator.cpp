@@ -1,7 +1,11 @@
 // Backend-independent parts of communication: names, bus-byte accounting and mesh groups.
 #include "ds/Runtime/Communicator.h"
+#include "CommSupport.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <thread>
 
 namespace ds::rt {
 
@@ -140,5 +144,83 @@ StatusOr<MeshGroup> meshGroup(const MeshShape &mesh, const std::vector<std::stri
   }
   return g;
 }
+
+//===----------------------------------------------------------------------===//
+// What the backends share (CommSupport.h)
+//===----------------------------------------------------------------------===//
+
+namespace comm {
+
+std::string describeCall(const char *op, int64_t count, DType dtype, const ReduceOp *reduce,
+                         const std::string &group, int rank, int size, int worldRank) {
+  std::string s = std::string(op) + "(";
+  if (reduce)
+    s += std::string(reduceOpName(*reduce)) + ", ";
+  s += std::to_string(count) + " x " + dtypeName(dtype) + ") on group '" + group + "' (rank " +
+       std::to_string(rank) + " of " + std::to_string(size) + ", world rank " +
+       std::to_string(worldRank) + ")";
+  return s;
+}
+
+Status checkCount(const std::string &desc, int64_t count) {
+  if (count < 0)
+    return Status::error(desc + ": negative element count");
+  return Status::ok();
+}
+
+Status checkBuffers(const std::string &desc, const void *a, const void *b, int64_t count) {
+  if (count > 0 && (!a || !b))
+    return Status::error(desc + ": null buffer");
+  return Status::ok();
+}
+
+Status checkPeer(const std::string &desc, int peer, const char *what, int groupSize) {
+  if (peer < 0 || peer >= groupSize)
+    return Status::error(desc + ": " + what + " " + std::to_string(peer) +
+                         " is not a rank of the group");
+  return Status::ok();
+}
+
+Status checkReduction(const std::string &desc, DType dtype, ReduceOp op) {
+  const bool isFloat = dtype == DType::F32 || dtype == DType::F64;
+  const bool isHalf = dtype == DType::BF16 || dtype == DType::F16;
+  if (isHalf && op != ReduceOp::Sum)
+    return Status::error(desc + ": 16-bit reductions only sum, got " + dtypeName(dtype));
+  if (op == ReduceOp::Avg && !isFloat && !isHalf)
+    return Status::error(desc + ": avg needs f32 or f64, got " + dtypeName(dtype));
+  if (!isFloat && !isHalf && dtype != DType::I32 && dtype != DType::I64)
+    return Status::error(desc + ": reductions take f32, f64, bf16, f16, i32 or i64, got " +
+                         dtypeName(dtype));
+  return Status::ok();
+}
+
+Status pollUntilComplete(CommRequest &request, double timeoutSeconds) {
+  if (!(timeoutSeconds >= 0.0))
+    return Status::error(request.description() + ": wait timeout must be >= 0 seconds");
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point start = Clock::now();
+  std::chrono::microseconds nap(20);
+  for (int spins = 0;; ++spins) {
+    StatusOr<bool> complete = request.test();
+    if (!complete)
+      return complete.status();
+    if (*complete)
+      return Status::ok();
+    double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    if (elapsed >= timeoutSeconds) {
+      char secs[32];
+      std::snprintf(secs, sizeof secs, "%g", timeoutSeconds);
+      return Status::error(request.description() + " did not complete within " + secs + " s");
+    }
+    if (spins < 100) {
+      std::this_thread::yield();
+    } else {
+      std::this_thread::sleep_for(nap);
+      nap = std::min(nap * 2, std::chrono::microseconds(1000));
+    }
+  }
+}
+
+} // namespace comm
 
 } // namespace ds::rt

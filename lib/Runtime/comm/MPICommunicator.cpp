@@ -3,6 +3,8 @@
 // come back as Status values, and waits poll with a deadline so a missing peer cannot hang a rank.
 #include "ds/Runtime/MPICommunicator.h"
 
+#include "CommSupport.h"
+
 #include <mpi.h>
 
 #include <algorithm>
@@ -143,31 +145,7 @@ public:
   }
 
   Status wait(double timeoutSeconds) override {
-    if (!(timeoutSeconds >= 0.0))
-      return Status::error(description_ + ": wait timeout must be >= 0 seconds");
-    using Clock = std::chrono::steady_clock;
-    const Clock::time_point start = Clock::now();
-    std::chrono::microseconds nap(20);
-    for (int spins = 0;; ++spins) {
-      StatusOr<bool> complete = test();
-      if (!complete)
-        return complete.status();
-      if (*complete)
-        return Status::ok();
-      double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-      if (elapsed >= timeoutSeconds) {
-        char secs[32];
-        std::snprintf(secs, sizeof secs, "%g", timeoutSeconds);
-        return Status::error(description_ + " did not complete within " + secs + " s");
-      }
-      // Spin briefly for latency, then back off so oversubscribed ranks get the cores.
-      if (spins < 100) {
-        std::this_thread::yield();
-      } else {
-        std::this_thread::sleep_for(nap);
-        nap = std::min(nap * 2, std::chrono::microseconds(1000));
-      }
-    }
+    return comm::pollUntilComplete(*this, timeoutSeconds);
   }
 
   const std::string &description() const override { return description_; }
@@ -350,19 +328,12 @@ public:
 private:
   std::string describe(const char *op, int64_t count, DType dtype,
                        const ReduceOp *reduce = nullptr) const {
-    std::string s = std::string(op) + "(";
-    if (reduce)
-      s += std::string(reduceOpName(*reduce)) + ", ";
-    s += std::to_string(count) + " x " + dtypeName(dtype) + ") on group '" + name_ + "' (rank " +
-         std::to_string(rank_) + " of " + std::to_string(size_) + ", world rank " +
-         std::to_string(worldRank_) + ")";
-    return s;
+    return comm::describeCall(op, count, dtype, reduce, name_, rank_, size_, worldRank_);
   }
 
   // MPI counts are int; `multiple` is how many counts one buffer holds.
   static Status checkCount(const std::string &desc, int64_t count, int64_t multiple) {
-    if (count < 0)
-      return Status::error(desc + ": negative element count");
+    DS_RETURN_IF_ERROR(comm::checkCount(desc, count));
     if (count * multiple > INT_MAX)
       return Status::error(desc + ": more elements than MPI's int counts allow");
     return Status::ok();
@@ -370,16 +341,11 @@ private:
 
   static Status checkBuffers(const std::string &desc, const void *a, const void *b,
                              int64_t count) {
-    if (count > 0 && (!a || !b))
-      return Status::error(desc + ": null buffer");
-    return Status::ok();
+    return comm::checkBuffers(desc, a, b, count);
   }
 
   Status checkPeer(const std::string &desc, int peer, const char *what) const {
-    if (peer < 0 || peer >= size_)
-      return Status::error(desc + ": " + what + " " + std::to_string(peer) +
-                           " is not a rank of the group");
-    return Status::ok();
+    return comm::checkPeer(desc, peer, what, size_);
   }
 
   Status checkPointToPoint(const std::string &desc, const void *buffer, int64_t count, int peer,
@@ -394,14 +360,7 @@ private:
 
   static StatusOr<MPI_Datatype> reductionType(const std::string &desc, DType dtype,
                                               ReduceOp op) {
-    const bool isFloat = dtype == DType::F32 || dtype == DType::F64;
-    if (isHalf(dtype) && op != ReduceOp::Sum)
-      return Status::error(desc + ": 16-bit reductions only sum, got " + dtypeName(dtype));
-    if (op == ReduceOp::Avg && !isFloat && !isHalf(dtype))
-      return Status::error(desc + ": avg needs f32 or f64, got " + dtypeName(dtype));
-    if (!isFloat && !isHalf(dtype) && dtype != DType::I32 && dtype != DType::I64)
-      return Status::error(desc + ": reductions take f32, f64, bf16, f16, i32 or i64, got " +
-                           dtypeName(dtype));
+    DS_RETURN_IF_ERROR(comm::checkReduction(desc, dtype, op));
     return movementType(dtype);
   }
 

@@ -4,6 +4,8 @@
 // asynchronous errors come back as Status values instead of hangs.
 #include "ds/Runtime/NCCLCommunicator.h"
 
+#include "CommSupport.h"
+
 #include <cuda_runtime.h>
 #include <nccl.h>
 
@@ -68,8 +70,6 @@ ncclRedOp_t ncclOp(ReduceOp op) {
   }
   return ncclSum;
 }
-
-bool isHalf(DType dtype) { return dtype == DType::BF16 || dtype == DType::F16; }
 
 // The communication stream of one rank and the events its operations record, shared by the world
 // communicator, its sub-groups and their requests; the last of them to go destroys it.
@@ -220,31 +220,7 @@ public:
   }
 
   Status wait(double timeoutSeconds) override {
-    if (!(timeoutSeconds >= 0.0))
-      return Status::error(description_ + ": wait timeout must be >= 0 seconds");
-    using Clock = std::chrono::steady_clock;
-    const Clock::time_point start = Clock::now();
-    std::chrono::microseconds nap(20);
-    for (int spins = 0;; ++spins) {
-      StatusOr<bool> complete = test();
-      if (!complete)
-        return complete.status();
-      if (*complete)
-        return Status::ok();
-      double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-      if (elapsed >= timeoutSeconds) {
-        char secs[32];
-        std::snprintf(secs, sizeof secs, "%g", timeoutSeconds);
-        return Status::error(description_ + " did not complete within " + secs + " s");
-      }
-      // Spin briefly for latency, then back off so the host thread does not burn a core.
-      if (spins < 100) {
-        std::this_thread::yield();
-      } else {
-        std::this_thread::sleep_for(nap);
-        nap = std::min(nap * 2, std::chrono::microseconds(1000));
-      }
-    }
+    return comm::pollUntilComplete(*this, timeoutSeconds);
   }
 
   const std::string &description() const override { return description_; }
@@ -422,33 +398,20 @@ public:
 private:
   std::string describe(const char *op, int64_t count, DType dtype,
                        const ReduceOp *reduce = nullptr) const {
-    std::string s = std::string(op) + "(";
-    if (reduce)
-      s += std::string(reduceOpName(*reduce)) + ", ";
-    s += std::to_string(count) + " x " + dtypeName(dtype) + ") on group '" + name_ + "' (rank " +
-         std::to_string(rank_) + " of " + std::to_string(size_) + ", world rank " +
-         std::to_string(worldRank_) + ")";
-    return s;
+    return comm::describeCall(op, count, dtype, reduce, name_, rank_, size_, worldRank_);
   }
 
   static Status checkCount(const std::string &desc, int64_t count) {
-    if (count < 0)
-      return Status::error(desc + ": negative element count");
-    return Status::ok();
+    return comm::checkCount(desc, count);
   }
 
   static Status checkBuffers(const std::string &desc, const void *a, const void *b,
                              int64_t count) {
-    if (count > 0 && (!a || !b))
-      return Status::error(desc + ": null buffer");
-    return Status::ok();
+    return comm::checkBuffers(desc, a, b, count);
   }
 
   Status checkPeer(const std::string &desc, int peer, const char *what) const {
-    if (peer < 0 || peer >= size_)
-      return Status::error(desc + ": " + what + " " + std::to_string(peer) +
-                           " is not a rank of the group");
-    return Status::ok();
+    return comm::checkPeer(desc, peer, what, size_);
   }
 
   Status checkPointToPoint(const std::string &desc, const void *buffer, int64_t count, int peer,
@@ -464,18 +427,9 @@ private:
     return Status::ok();
   }
 
-  // The MPI backend's rules, so a plan that reduces on one backend reduces on the other: 16-bit
-  // types only sum (mixed-precision gradients), avg needs f32 or f64.
+  // The rules of every backend (CommSupport.h), so a plan that reduces on one reduces here.
   static Status checkReduction(const std::string &desc, DType dtype, ReduceOp op) {
-    const bool isFloat = dtype == DType::F32 || dtype == DType::F64;
-    if (isHalf(dtype) && op != ReduceOp::Sum)
-      return Status::error(desc + ": 16-bit reductions only sum, got " + dtypeName(dtype));
-    if (op == ReduceOp::Avg && !isFloat && !isHalf(dtype))
-      return Status::error(desc + ": avg needs f32 or f64, got " + dtypeName(dtype));
-    if (!isFloat && !isHalf(dtype) && dtype != DType::I32 && dtype != DType::I64)
-      return Status::error(desc + ": reductions take f32, f64, bf16, f16, i32 or i64, got " +
-                           dtypeName(dtype));
-    return Status::ok();
+    return comm::checkReduction(desc, dtype, op);
   }
 
   // Orders the communication stream after the compute stream's work so far, enqueues the NCCL

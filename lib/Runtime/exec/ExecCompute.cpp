@@ -211,24 +211,10 @@ Status slice(InstructionContext &c) {
 // This rank's piece along `dim`: its coordinate on the mesh axis picks the slice, so it is a
 // local copy (the piece a reduce_scatter on that axis would leave here), no communication.
 Status shardSlice(InstructionContext &c) {
-  DS_ASSIGN_OR_RETURN(axis, c.s("axis"));
-  DS_ASSIGN_OR_RETURN(dimAttr, c.i("dim"));
-  Communicator *group = c.executor.group(axis);
-  if (!group)
-    return c.error("the mesh has no axis '" + axis + "'");
   TensorView in = c.in(0);
   DS_ASSIGN_OR_RETURN(out, c.out(0));
-  DS_ASSIGN_OR_RETURN(dim, normalizeAxis(dimAttr, in.rank(), "shard_slice dim"));
-  int64_t piece = out.shape[dim];
-  if (piece * group->size() != in.shape[dim])
-    return c.error("dimension " + std::to_string(dim) + " of size " +
-                   std::to_string(in.shape[dim]) + " is not " + std::to_string(group->size()) +
-                   " pieces of " + std::to_string(piece));
-  std::vector<int64_t> starts(in.rank(), 0), ends(in.shape.begin(), in.shape.end()),
-      steps(in.rank(), 1);
-  starts[dim] = group->rank() * piece;
-  ends[dim] = starts[dim] + piece;
-  return cpu::slice(in, starts, ends, steps, out);
+  DS_ASSIGN_OR_RETURN(bounds, shardSliceBounds(c, in, out.shape));
+  return cpu::slice(in, bounds.starts, bounds.ends, bounds.steps, out);
 }
 
 Status concat(InstructionContext &c) {
@@ -330,39 +316,6 @@ Status sliceGrad(InstructionContext &c) {
   DS_ASSIGN_OR_RETURN(steps, c.ints("steps"));
   DS_ASSIGN_OR_RETURN(out, c.out(0));
   return cpu::sliceGrad(c.in(0), starts, ends, steps, out);
-}
-
-// The optimizer scalars (lr, step, grad_scale) are one-element buffers the runtime fills each step.
-StatusOr<double> scalarOperand(InstructionContext &c, int i, const char *name) {
-  TensorView t = c.in(i);
-  if (t.numel() != 1 || !t.data)
-    return c.error(std::string(name) + " must be a one-element tensor, got " +
-                   shapeToString(t.shape));
-  switch (t.dtype) {
-  case DType::F32: return static_cast<double>(*t.as<float>());
-  case DType::F64: return *t.as<double>();
-  case DType::I64: return static_cast<double>(*t.as<int64_t>());
-  case DType::I32: return static_cast<double>(*t.as<int32_t>());
-  default: return c.error(std::string(name) + " must be f32, got " + dtypeName(t.dtype));
-  }
-}
-
-// Operands: the tensors, then lr, step and grad_scale at `firstScalar`.
-struct OptimizerScalars {
-  float lr = 0, gradScale = 1;
-  int64_t step = 0;
-};
-StatusOr<OptimizerScalars> optimizerScalars(InstructionContext &c, int firstScalar) {
-  OptimizerScalars s;
-  DS_ASSIGN_OR_RETURN(lr, scalarOperand(c, firstScalar, "lr"));
-  DS_ASSIGN_OR_RETURN(step, scalarOperand(c, firstScalar + 1, "step"));
-  DS_ASSIGN_OR_RETURN(gradScale, scalarOperand(c, firstScalar + 2, "grad_scale"));
-  if (step != std::floor(step))
-    return c.error("step must be a whole number, got " + std::to_string(step));
-  s.lr = static_cast<float>(lr);
-  s.step = static_cast<int64_t>(step);
-  s.gradScale = static_cast<float>(gradScale);
-  return s;
 }
 
 Status adamUpdate(InstructionContext &c) {

@@ -570,4 +570,65 @@ StatusOr<std::vector<int64_t>> InstructionContext::ints(const std::string &name)
   return std::vector<int64_t>(it->second.ints().values().begin(), it->second.ints().values().end());
 }
 
+StatusOr<SliceBounds> shardSliceBounds(InstructionContext &c, const TensorView &in,
+                                       const Shape &outShape) {
+  DS_ASSIGN_OR_RETURN(axis, c.s("axis"));
+  DS_ASSIGN_OR_RETURN(dimAttr, c.i("dim"));
+  Communicator *group = c.executor.group(axis);
+  if (!group)
+    return c.error("the mesh has no axis '" + axis + "'");
+  DS_ASSIGN_OR_RETURN(dim, normalizeAxis(dimAttr, in.rank(), "shard_slice dim"));
+  if (static_cast<int64_t>(outShape.size()) != in.rank())
+    return c.error("shard_slice of " + shapeToString(in.shape) + " into " +
+                   shapeToString(outShape));
+  int64_t piece = outShape[dim];
+  if (piece * group->size() != in.shape[dim])
+    return c.error("dimension " + std::to_string(dim) + " of size " +
+                   std::to_string(in.shape[dim]) + " is not " + std::to_string(group->size()) +
+                   " pieces of " + std::to_string(piece));
+  SliceBounds bounds{std::vector<int64_t>(in.rank(), 0),
+                     std::vector<int64_t>(in.shape.begin(), in.shape.end()),
+                     std::vector<int64_t>(in.rank(), 1)};
+  bounds.starts[dim] = group->rank() * piece;
+  bounds.ends[dim] = bounds.starts[dim] + piece;
+  return bounds;
+}
+
+namespace {
+StatusOr<double> hostScalar(InstructionContext &c, int i, const char *name) {
+  uint32_t id = c.inst.operands(i);
+  const Executor::Slot &slot = c.executor.slot(id);
+  if (numElements(slot.shape) != 1 || !slot.data)
+    return c.error(std::string(name) + " must be a one-element tensor, got " +
+                   shapeToString(slot.shape));
+  alignas(8) char value[8] = {};
+  const void *host = c.executor.device().kind() == DeviceKind::Host ? slot.data
+                                                                     : c.executor.hostInput(id);
+  if (host)
+    std::memcpy(value, host, static_cast<size_t>(slot.bytes));
+  else
+    DS_RETURN_IF_ERROR(c.executor.device().copyToHost(value, slot.data, slot.bytes));
+  switch (slot.dtype) {
+  case DType::F32: { float f; std::memcpy(&f, value, 4); return static_cast<double>(f); }
+  case DType::F64: { double d; std::memcpy(&d, value, 8); return d; }
+  case DType::I64: { int64_t v; std::memcpy(&v, value, 8); return static_cast<double>(v); }
+  case DType::I32: { int32_t v; std::memcpy(&v, value, 4); return static_cast<double>(v); }
+  default: return c.error(std::string(name) + " must be f32, got " + dtypeName(slot.dtype));
+  }
+}
+} // namespace
+
+StatusOr<OptimizerScalars> optimizerScalars(InstructionContext &c, int firstScalar) {
+  OptimizerScalars s;
+  DS_ASSIGN_OR_RETURN(lr, hostScalar(c, firstScalar, "lr"));
+  DS_ASSIGN_OR_RETURN(step, hostScalar(c, firstScalar + 1, "step"));
+  DS_ASSIGN_OR_RETURN(gradScale, hostScalar(c, firstScalar + 2, "grad_scale"));
+  if (step != std::floor(step))
+    return c.error("step must be a whole number, got " + std::to_string(step));
+  s.lr = static_cast<float>(lr);
+  s.step = static_cast<int64_t>(step);
+  s.gradScale = static_cast<float>(gradScale);
+  return s;
+}
+
 } // namespace ds::rt

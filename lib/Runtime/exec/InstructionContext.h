@@ -41,6 +41,23 @@ public:
   std::vector<std::optional<MutableTensorView>> outputOverrides;
 };
 
+// The bounds of this rank's piece of `in` along `dim` of the mesh axis `axis` (shard_slice's
+// attributes): the piece a reduce_scatter on that axis would leave here.
+struct SliceBounds {
+  std::vector<int64_t> starts, ends, steps;
+};
+StatusOr<SliceBounds> shardSliceBounds(InstructionContext &c, const TensorView &in,
+                                       const Shape &outShape);
+
+// The optimizer scalars (lr, step, grad_scale): one-element operands at `firstScalar`, read on
+// the host from the executor's host copy of the inputs the training loop sets (no copy back from
+// a GPU), else from the buffer.
+struct OptimizerScalars {
+  float lr = 0, gradScale = 1;
+  int64_t step = 0;
+};
+StatusOr<OptimizerScalars> optimizerScalars(InstructionContext &c, int firstScalar);
+
 // Issued collectives hand back a request and, optionally, work to do once it completes.
 struct IssuedCollective {
   CommHandle handle;

@@ -546,24 +546,10 @@ Status sliceGrad(InstructionContext &c) {
 
 // This rank's piece along `dim` of its mesh axis, as the CPU table's shard_slice.
 Status shardSlice(InstructionContext &c) {
-  DS_ASSIGN_OR_RETURN(axis, c.s("axis"));
-  DS_ASSIGN_OR_RETURN(dimAttr, c.i("dim"));
-  Communicator *group = c.executor.group(axis);
-  if (!group)
-    return c.error("the mesh has no axis '" + axis + "'");
   TensorView in = c.in(0);
   DS_ASSIGN_OR_RETURN(out, c.out(0));
-  DS_ASSIGN_OR_RETURN(dim, normalizeAxis(dimAttr, in.rank(), "shard_slice dim"));
-  int64_t piece = out.shape[dim];
-  if (piece * group->size() != in.shape[dim])
-    return c.error("dimension " + std::to_string(dim) + " of size " +
-                   std::to_string(in.shape[dim]) + " is not " + std::to_string(group->size()) +
-                   " pieces of " + std::to_string(piece));
-  std::vector<int64_t> starts(in.rank(), 0), ends(in.shape.begin(), in.shape.end()),
-      steps(in.rank(), 1);
-  starts[dim] = group->rank() * piece;
-  ends[dim] = starts[dim] + piece;
-  return cuda::slice(in, starts, ends, steps, out, streamOf(c));
+  DS_ASSIGN_OR_RETURN(bounds, shardSliceBounds(c, in, out.shape));
+  return cuda::slice(in, bounds.starts, bounds.ends, bounds.steps, out, streamOf(c));
 }
 
 Status concat(InstructionContext &c) {
@@ -676,28 +662,6 @@ Status dropout(InstructionContext &c) {
 // Optimizer
 //===----------------------------------------------------------------------===//
 
-// A one-element operand's value on the host: an input's from the executor's host copy (lr, step
-// and grad_scale are inputs the training loop sets), anything else copied back from the device.
-StatusOr<double> hostScalar(InstructionContext &c, int i, const char *name) {
-  uint32_t id = c.inst.operands(i);
-  const Executor::Slot &slot = c.executor.slot(id);
-  if (numElements(slot.shape) != 1 || !slot.data)
-    return c.error(std::string(name) + " must be a one-element tensor, got " +
-                   shapeToString(slot.shape));
-  alignas(8) char value[8] = {};
-  if (const void *host = c.executor.hostInput(id))
-    std::memcpy(value, host, static_cast<size_t>(slot.bytes));
-  else
-    DS_RETURN_IF_ERROR(gpu(c).copyToHost(value, slot.data, slot.bytes));
-  switch (slot.dtype) {
-  case DType::F32: { float f; std::memcpy(&f, value, 4); return static_cast<double>(f); }
-  case DType::F64: { double d; std::memcpy(&d, value, 8); return d; }
-  case DType::I64: { int64_t v; std::memcpy(&v, value, 8); return static_cast<double>(v); }
-  case DType::I32: { int32_t v; std::memcpy(&v, value, 4); return static_cast<double>(v); }
-  default: return c.error(std::string(name) + " must be f32, got " + dtypeName(slot.dtype));
-  }
-}
-
 // adam_update(p, g, m, v, lr, step, grad_scale) -> (p, m, v), in place on the results.
 Status adamUpdate(InstructionContext &c) {
   for (int i = 0; i < 4; ++i)
@@ -708,11 +672,7 @@ Status adamUpdate(InstructionContext &c) {
   DS_ASSIGN_OR_RETURN(epsilon, c.f("epsilon"));
   DS_ASSIGN_OR_RETURN(weightDecay, c.f("weight_decay"));
   DS_ASSIGN_OR_RETURN(adamW, c.i("adam_w_mode"));
-  DS_ASSIGN_OR_RETURN(lr, hostScalar(c, 4, "lr"));
-  DS_ASSIGN_OR_RETURN(step, hostScalar(c, 5, "step"));
-  DS_ASSIGN_OR_RETURN(gradScale, hostScalar(c, 6, "grad_scale"));
-  if (step != std::floor(step))
-    return c.error("step must be a whole number, got " + std::to_string(step));
+  DS_ASSIGN_OR_RETURN(scalars, optimizerScalars(c, 4));
   int64_t n = c.in(0).numel();
   for (int i = 1; i < 4; ++i)
     if (c.in(i).numel() != n)
@@ -734,9 +694,8 @@ Status adamUpdate(InstructionContext &c) {
   }
   AdamConfig config{beta1, beta2, epsilon, weightDecay, adamW != 0};
   return cuda::adamUpdate(results[0].as<float>(), c.in(1).as<float>(), results[1].as<float>(),
-                          results[2].as<float>(), n, static_cast<float>(lr),
-                          static_cast<int64_t>(step), static_cast<float>(gradScale), config,
-                          streamOf(c));
+                          results[2].as<float>(), n, scalars.lr, scalars.step,
+                          scalars.gradScale, config, streamOf(c));
 }
 
 // sgd_update(p, g, buf, lr, step, grad_scale) -> (p, buf).
@@ -748,17 +707,12 @@ Status sgdUpdate(InstructionContext &c) {
   DS_ASSIGN_OR_RETURN(dampening, c.f("dampening"));
   DS_ASSIGN_OR_RETURN(weightDecay, c.f("weight_decay"));
   DS_ASSIGN_OR_RETURN(nesterov, c.i("nesterov"));
-  DS_ASSIGN_OR_RETURN(lr, hostScalar(c, 3, "lr"));
-  DS_ASSIGN_OR_RETURN(step, hostScalar(c, 4, "step"));
-  DS_ASSIGN_OR_RETURN(gradScale, hostScalar(c, 5, "grad_scale"));
-  if (step != std::floor(step))
-    return c.error("step must be a whole number, got " + std::to_string(step));
+  DS_ASSIGN_OR_RETURN(scalars, optimizerScalars(c, 3));
   SGDConfig config{momentum, dampening, weightDecay, nesterov != 0};
   DS_ASSIGN_OR_RETURN(p, c.out(0));
   DS_ASSIGN_OR_RETURN(buf, c.out(1));
-  return cuda::sgdUpdate(c.in(0), c.in(1), c.in(2), static_cast<float>(lr),
-                         static_cast<int64_t>(step), static_cast<float>(gradScale), config, p, buf,
-                         streamOf(c));
+  return cuda::sgdUpdate(c.in(0), c.in(1), c.in(2), scalars.lr, scalars.step, scalars.gradScale,
+                         config, p, buf, streamOf(c));
 }
 
 const std::map<std::string, ComputeFn> &cudaComputeTable() {
