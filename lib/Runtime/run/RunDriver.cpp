@@ -146,10 +146,14 @@ int localRank() {
   return 0;
 }
 
-// --backend, or the default: the GPU when this ds-run has the CUDA backend and sees one.
+// --backend, or the default: the GPU when this ds-run has the CUDA backend and sees one, unless
+// the run needs what only the CPU backend has (checkpoints), so that a command that works on a
+// machine without a GPU keeps working on one with a GPU.
 std::string chosenBackend(const RunOptions &options) {
   if (!options.backend.empty())
     return options.backend;
+  if (!options.saveDir.empty() || !options.loadDir.empty())
+    return "cpu";
   return cudaBackendBuilt() && cudaDeviceCount() > 0 ? "cuda" : "cpu";
 }
 
