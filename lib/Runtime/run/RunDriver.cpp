@@ -241,6 +241,8 @@ Status runRank(const RunOptions &options, const plan::Plan &plan, Communicator &
                                   step * microBatch * dpSize + dpRank * microBatch));
     auto start = std::chrono::steady_clock::now();
     DS_RETURN_IF_ERROR(executor->runStep(static_cast<uint64_t>(step)));
+    // A GPU runs behind the host: the step's time is its kernels', not the time to enqueue them.
+    DS_RETURN_IF_ERROR(executor->device().synchronize().withContext("step " + std::to_string(step)));
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::optional<double> lossValue;
     if (loss) {
