@@ -59,6 +59,15 @@ Executor::Executor(const plan::Plan &plan, Communicator &world, ExecutorOptions 
       allocator_(*device_), epoch_(std::chrono::steady_clock::now()) {}
 
 Executor::~Executor() {
+  // After an error, collectives may still be in flight on the buffers freed below. Withdraw them
+  // first: dropping a request withdraws an MPI receive and marks an NCCL communicator whose work
+  // is unfinished for abort, which destroying the groups then does (ending its kernels, which a
+  // cudaFree would otherwise wait for forever when a peer is gone). Only then free the staging
+  // their finish steps hold, and the buffers.
+  for (auto &[index, pending] : pending_)
+    pending.handle.reset();
+  groups_.clear();
+  pending_.clear();
   // Kernels and copies in flight may still use the buffers.
   (void)device_->synchronize();
   for (Slot &s : slots_)

@@ -146,10 +146,14 @@ int localRank() {
   return 0;
 }
 
-// --backend, or the default: the GPU when this ds-run has the CUDA backend and sees one.
+// --backend, or the default: the GPU when this ds-run has the CUDA backend and sees one, unless
+// the run needs what only the CPU backend has (checkpoints), so that a command that works on a
+// machine without a GPU keeps working on one with a GPU.
 std::string chosenBackend(const RunOptions &options) {
   if (!options.backend.empty())
     return options.backend;
+  if (!options.saveDir.empty() || !options.loadDir.empty())
+    return "cpu";
   return cudaBackendBuilt() && cudaDeviceCount() > 0 ? "cuda" : "cpu";
 }
 
@@ -237,6 +241,8 @@ Status runRank(const RunOptions &options, const plan::Plan &plan, Communicator &
                                   step * microBatch * dpSize + dpRank * microBatch));
     auto start = std::chrono::steady_clock::now();
     DS_RETURN_IF_ERROR(executor->runStep(static_cast<uint64_t>(step)));
+    // A GPU runs behind the host: the step's time is its kernels', not the time to enqueue them.
+    DS_RETURN_IF_ERROR(executor->device().synchronize().withContext("step " + std::to_string(step)));
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::optional<double> lossValue;
     if (loss) {

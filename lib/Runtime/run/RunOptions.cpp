@@ -25,6 +25,7 @@ const char *runUsage() {
   --comm-timeout S       seconds a collective may take before every rank stops (default 300)
   --backend cpu|cuda     where to run: the CPU, or one GPU per rank (its local rank's) with NCCL
                          between ranks; default cuda when this ds-run has CUDA and sees a GPU
+                         (cpu with --save or --load, which only the cpu backend has)
   --fault-inject R:I:K   testing: rank R dies (K=exit) or hangs (K=hang) at instruction I
 
        ds-run --onnx-test DIR
