@@ -146,4 +146,52 @@ TEST(ExecutorArenaTest, RejectsBytesACollectiveInFlightStillUses) {
       << status.message();
 }
 
+// A `free` on the comm stream (behind a collective that reads the buffer) does not wait for the
+// collective: the buffer keeps its bytes until the collective completes. When a later buffer is
+// placed over those bytes, the collective is completed first instead of the plan being refused.
+TEST(ExecutorArenaTest, AFreeBehindACollectiveDefersUntilItsBytesAreNeeded) {
+  plan::Plan p = makePlan(128, 0);
+  plan::RankProgram &program = *p.mutable_programs(0);
+  program.clear_instructions();
+  auto inst = [&](const std::string &op, std::vector<uint32_t> operands,
+                  std::vector<uint32_t> results) {
+    plan::Instruction *i = program.add_instructions();
+    i->set_op(op);
+    for (uint32_t id : operands)
+      i->add_operands(id);
+    for (uint32_t id : results)
+      i->add_results(id);
+    return i;
+  };
+  // x -> a = x + x (arena 0) -> b = all_reduce(a) (arena 64) -> free a behind it (comm stream)
+  // -> c = x + x over a's bytes (arena 0) -> out = b * c -> free b, c.
+  inst("add", {0, 0}, {1});
+  plan::Instruction *reduce = inst("all_reduce", {1}, {2});
+  reduce->set_stream(plan::COMM);
+  (*reduce->mutable_attrs())["axis"].set_s("dp");
+  (*reduce->mutable_attrs())["kind"].set_s("sum");
+  inst("free", {1}, {})->set_stream(plan::COMM);
+  inst("add", {0, 0}, {3});
+  plan::Instruction *mul = inst("mul", {2, 3}, {4});
+  mul->add_waits(1);
+  inst("free", {2}, {});
+  inst("free", {3}, {});
+
+  std::unique_ptr<Communicator> self = createSelfCommunicator();
+  auto executor = Executor::create(p, *self, {});
+  ASSERT_OK(executor);
+  std::vector<float> x(kN);
+  for (int64_t i = 0; i < kN; ++i)
+    x[i] = static_cast<float>(i) - 3.0f;
+  ASSERT_OK((*executor)->setInput("x", DType::F32, {kN}, x.data()));
+  for (uint64_t step = 0; step < 2; ++step) {
+    ASSERT_OK((*executor)->runStep(step));
+    auto out = (*executor)->output("out");
+    ASSERT_OK(out);
+    for (int64_t i = 0; i < kN; ++i)
+      EXPECT_FLOAT_EQ(static_cast<const float *>(out->data)[i], 4 * x[i] * x[i]) << i;
+  }
+}
+
 } // namespace
+

@@ -254,6 +254,7 @@ Status Executor::initializeParam(const plan::Param &param) {
 StatusOr<void *> Executor::ensureAllocated(uint32_t id) {
   Slot &s = slots_[id];
   if (!s.data && s.arenaOffset >= 0 && arena_) {
+    DS_RETURN_IF_ERROR(completeDeferredFreesOverlapping(id));
     DS_RETURN_IF_ERROR(checkArenaBytesIdle(id));
     // Zero-filled as a fresh allocation would be: kernels that accumulate rely on it.
     s.data = static_cast<char *>(arena_) + s.arenaOffset;
@@ -401,6 +402,37 @@ Status Executor::completePending(int64_t index) {
     trace_.push_back({inst.op(), plan::COMM, p.startUs, now - p.startUs});
   }
   pending_.erase(it);
+  // Buffers freed behind this collective are let go once no collective uses them any more.
+  for (auto d = deferredFrees_.begin(); d != deferredFrees_.end();) {
+    d->second.erase(index);
+    if (d->second.empty()) {
+      release(d->first);
+      d = deferredFrees_.erase(d);
+    } else {
+      ++d;
+    }
+  }
+  return Status::ok();
+}
+
+// A buffer `free`d behind a collective keeps its bytes until the collective completes. When a
+// later buffer is placed over them, the collective must complete first: then, not at the free,
+// is the earliest the compiler's placement needs it.
+Status Executor::completeDeferredFreesOverlapping(uint32_t id) {
+  const Slot &s = slots_[id];
+  int64_t begin = s.arenaOffset, end = s.arenaOffset + std::max<int64_t>(s.bytes, 1);
+  std::vector<int64_t> blocking;
+  for (const auto &[freed, users] : deferredFrees_) {
+    const Slot &o = slots_[freed];
+    if (o.arenaOffset < 0)
+      continue;
+    int64_t otherEnd = o.arenaOffset + std::max<int64_t>(o.bytes, 1);
+    if (end <= o.arenaOffset || otherEnd <= begin)
+      continue;
+    blocking.insert(blocking.end(), users.begin(), users.end());
+  }
+  for (int64_t index : blocking)
+    DS_RETURN_IF_ERROR(completePending(index));
   return Status::ok();
 }
 
@@ -414,7 +446,13 @@ Status Executor::completePending(int64_t index) {
 // bytes, and the next occupant, which the compiler placed after that `free`, is first written
 // (zero-filled in ensureAllocated) only then. A pending collective's own buffers are live
 // until their `free`, so no other buffer is placed over them meanwhile.
-Status Executor::freeBuffer(uint32_t id) {
+//
+// A `free` the plan puts on the comm stream (`behindCollective`: the buffer's last use is a
+// collective, typically the input of an all_reduce or reduce_scatter) does not wait: the buffer
+// is released when those collectives complete (completePending), or when a later buffer is
+// placed over its bytes (completeDeferredFreesOverlapping), whichever comes first. Waiting at the
+// free would stop compute until the collective is done, which is all the overlap there is.
+Status Executor::freeBuffer(uint32_t id, bool behindCollective) {
   const plan::RankProgram &program = plan_.programs(world_.rank());
   std::vector<int64_t> touching;
   for (const auto &[index, pending] : pending_) {
@@ -424,6 +462,10 @@ Status Executor::freeBuffer(uint32_t id) {
     };
     if (uses(inst.operands()) || uses(inst.results()))
       touching.push_back(index);
+  }
+  if (behindCollective && !touching.empty()) {
+    deferredFrees_[id].insert(touching.begin(), touching.end());
+    return Status::ok();
   }
   for (int64_t index : touching)
     DS_RETURN_IF_ERROR(completePending(index));
@@ -480,7 +522,7 @@ Status Executor::runRange(int64_t begin, int64_t end, uint64_t step) {
     double start = nowUs();
     if (inst.op() == "free") {
       for (uint32_t id : inst.operands())
-        DS_RETURN_IF_ERROR(freeBuffer(id));
+        DS_RETURN_IF_ERROR(freeBuffer(id, inst.stream() == plan::COMM));
       continue;
     }
     InstructionContext ctx(*this, inst, index);

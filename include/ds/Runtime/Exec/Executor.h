@@ -13,6 +13,7 @@
 #include <csignal>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -102,7 +103,8 @@ private:
   Status runRange(int64_t begin, int64_t end, uint64_t step);
   Status completePending(int64_t index);
   // Completes every in-flight collective that reads or writes buffer `id`, then frees it.
-  Status freeBuffer(uint32_t id);
+  Status freeBuffer(uint32_t id, bool behindCollective);
+  Status completeDeferredFreesOverlapping(uint32_t id);
   Status checkArenaBytesIdle(uint32_t id) const;
 
   struct Pending {
@@ -122,6 +124,8 @@ private:
   std::vector<Slot> slots_;
   std::map<std::string, std::unique_ptr<Communicator>> groups_;
   std::map<int64_t, Pending> pending_;
+  // Buffers freed behind collectives still in flight, and the instructions of those collectives.
+  std::map<uint32_t, std::set<int64_t>> deferredFrees_;
   std::vector<TraceEvent> trace_;
   std::map<uint32_t, std::vector<char>> hostInputs_;
   mutable std::map<uint32_t, std::vector<char>> outputCopies_;
