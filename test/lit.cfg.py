@@ -28,4 +28,7 @@ if os.path.exists(os.path.join(config.ds_tools_dir, "ds-run")):
 # mpirun needs HOME and, as root, permission; ds-run passes --allow-run-as-root itself but a
 # test may call mpirun directly.
 llvm_config.with_system_environment(["OMPI_ALLOW_RUN_AS_ROOT", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"])
+# The expected curves and outputs are the CPU backend's: a ds-run that would pick the GPU on a
+# machine with one runs on the CPU here unless a test asks for --backend cuda.
+config.environment["DS_RUN_BACKEND"] = "cpu"
 config.substitutions.append(("%ds_src_root", config.ds_src_root))

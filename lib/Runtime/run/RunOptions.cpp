@@ -25,7 +25,8 @@ const char *runUsage() {
   --comm-timeout S       seconds a collective may take before every rank stops (default 300)
   --backend cpu|cuda     where to run: the CPU, or one GPU per rank (its local rank's) with NCCL
                          between ranks; default cuda when this ds-run has CUDA and sees a GPU
-                         (cpu with --save or --load, which only the cpu backend has)
+                         (cpu with --save or --load, which only the cpu backend has);
+                         the environment's DS_RUN_BACKEND=cpu|cuda overrides that default
   --fault-inject R:I:K   testing: rank R dies (K=exit) or hangs (K=hang) at instruction I
 
        ds-run --onnx-test DIR
