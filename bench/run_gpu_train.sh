@@ -49,7 +49,11 @@ why() { # the last meaningful line of a log, for a FAIL row
   echo "exit $2: ${reason:-no output}"
 }
 
-# Libraries: the bundle's, NCCL from PyTorch's nvidia-nccl pip package, the CUDA toolkit's.
+# Libraries: the bundle's (packed by gpu-bundle.sh; gpu-check.sh may have unpacked them), NCCL
+# from PyTorch's nvidia-nccl pip package, the CUDA toolkit's.
+if [[ -f $BUNDLE/lib.tar.gz && ! -d $BUNDLE/lib ]]; then
+  tar -xzf "$BUNDLE/lib.tar.gz" -C "$BUNDLE" || { echo "cannot unpack $BUNDLE/lib.tar.gz" >&2; exit 1; }
+fi
 nccl_dir=$($PY -c "import nvidia.nccl, os; print(os.path.join(list(nvidia.nccl.__path__)[0], 'lib'))" \
   2>/dev/null || true)
 ld=$BUNDLE/lib

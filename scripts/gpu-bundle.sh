@@ -6,6 +6,9 @@
 # plans compiled here by ds-opt (the GPU machine has no MLIR). OUT_DIR (default for gpu-check:
 # gpu-bundle/, git-ignored) then holds
 #   bin/ds-run                  from $DS_BUILD/bin (default build/)
+#   bin/DSCudaKernelTests, bin/DSNcclTests   the GPU tests of the full build, stripped, when built:
+#                               gpu-check.sh runs them instead of building the kernels-only tree
+#   lib.tar.gz                  lib/, packed (gzip: 46 MiB of libraries travel as about 14)
 #   lib/                        every library `ldd ds-run` lists except the C/C++ runtime every
 #                               Linux has (libc, libm, libstdc++, libgcc_s, ld-linux, libpthread,
 #                               libdl, librt) and CUDA's own (libcuda, libcudart, libcublas*,
@@ -46,7 +49,13 @@ DSOPT=$BUILD/bin/ds-opt
 
 rm -rf "${OUT:?}"/{bin,lib,lib-compat,plans,data,expected,bundle.json}
 mkdir -p "$OUT"/{bin,lib,lib-compat,plans,data,expected}
+rm -f "$OUT/lib.tar.gz"
 cp "$BUILD/bin/ds-run" "$OUT/bin/"
+for test in DSCudaKernelTests DSNcclTests; do
+  if [[ -x $BUILD/bin/$test ]]; then
+    cp "$BUILD/bin/$test" "$OUT/bin/" && strip "$OUT/bin/$test"
+  fi
+done
 
 # The basics every Linux has, and CUDA's libraries the GPU machine brings itself.
 skip='^(linux-vdso|ld-linux|libc|libm|libstdc\+\+|libgcc_s|libpthread|libdl|librt|libcuda|libcudart|libcublas[A-Za-z]*|libnccl)\.so'
@@ -162,6 +171,15 @@ echo "== CPU curve: the carried ds-run under env -i, $CPU_STEPS steps of plans/g
 [[ $(wc -l <"$OUT/expected/gpt_cpu.jsonl") -eq $CPU_STEPS ]] ||
   { echo "gpu-bundle: the CPU run did not log $CPU_STEPS steps" >&2; exit 1; }
 
+# The test binaries need nothing the bundle lacks either (cuBLASLt and NCCL come from the GPU
+# machine).
+for test in DSCudaKernelTests DSNcclTests; do
+  [[ -x $OUT/bin/$test ]] || continue
+  missing=$(env -i LD_LIBRARY_PATH="$OUT/lib" ldd "$OUT/bin/$test" | awk '/not found/ {print $1}' |
+            grep -Ev "$skip" || true)
+  [[ -z $missing ]] || { echo "gpu-bundle: $test needs $missing, not in the bundle" >&2; exit 1; }
+done
+tar -czf "$OUT/lib.tar.gz" -C "$OUT" lib && rm -rf "$OUT/lib"
 bytes=$(du -sb "$OUT" | cut -f1)
 echo "== bundle $OUT: $(echo "scale=1; $bytes / 1048576" | bc) MiB"
 if ((bytes > 60 * 1048576)); then

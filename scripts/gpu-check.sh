@@ -18,10 +18,13 @@
 # raw logs and traces beside it), within what is left of the 8 minutes.
 # Exit status: 0 all passed, 1 a build step or a test failed (the training check's loss
 # comparisons included; the bench's numbers never fail it), 2 no usable CUDA device.
-# Environment: DS_GPU_BUILD_DIR (default build-gpu), DS_CMAKE_ARGS (extra configure flags, e.g.
-# -DCMAKE_CUDA_ARCHITECTURES=100 for another GPU), DS_BUILD_JOBS (default: all cores).
-# Takes about two minutes to build on 16 cores and seconds to run; the whole is bounded by
-# timeouts well under 8 minutes.
+# With a bundle that carries prebuilt DSCudaKernelTests and DSNcclTests (gpu-bundle.sh copies them
+# from the full build), those run and nothing is built here.
+# Environment: DS_GPU_BUNDLE (default gpu-bundle), DS_GPU_BUILD_TESTS=1 (build the kernels-only
+# tree even when the bundle has the tests), DS_GPU_BUILD_DIR (default build-gpu), DS_CMAKE_ARGS
+# (extra configure flags, e.g. -DCMAKE_CUDA_ARCHITECTURES=100 for another GPU), DS_BUILD_JOBS
+# (default: all cores). The build takes about two minutes on 16 cores, the tests seconds; the
+# whole is bounded by timeouts well under 8 minutes.
 set -uo pipefail
 if [[ $# -ne 1 ]]; then
   echo "usage: $0 RESULTS_DIR" >&2
@@ -54,51 +57,71 @@ if [[ -z ${NCCL_HOME:-} ]]; then
   fi
 fi
 
-generator=()
-command -v ninja >/dev/null && generator=(-G Ninja)
-echo "== configure ($build)"
-if ! timeout 120 cmake "${generator[@]}" -S . -B "$build" -DDS_KERNELS_ONLY=ON \
-    -DCMAKE_BUILD_TYPE=Release ${DS_CMAKE_ARGS:-}; then
-  echo "gpu-check: configure failed"
-  exit 1
+[[ -n ${NCCL_HOME:-} && -d $NCCL_HOME/lib ]] &&
+  export LD_LIBRARY_PATH=$NCCL_HOME/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+
+# A bundle from scripts/gpu-bundle.sh carries its libraries packed, and the test binaries built
+# with the full build there: using those saves the build here (minutes of GPU time), unless
+# DS_GPU_BUILD_TESTS=1 asks for the kernels-only build anyway.
+bundle=${DS_GPU_BUNDLE:-gpu-bundle}
+if [[ -f $bundle/lib.tar.gz && ! -d $bundle/lib ]]; then
+  tar -xzf "$bundle/lib.tar.gz" -C "$bundle" || { echo "gpu-check: cannot unpack $bundle/lib.tar.gz"; exit 1; }
 fi
-echo "== build (-j $jobs)"
-if ! timeout 360 cmake --build "$build" -j "$jobs" --target DSCudaKernelTests; then
-  echo "gpu-check: build failed"
-  exit 1
+if [[ -x $bundle/bin/DSCudaKernelTests && ${DS_GPU_BUILD_TESTS:-0} != 1 ]]; then
+  echo "== using the bundle's prebuilt tests ($bundle/bin)"
+  kernel_tests=$bundle/bin/DSCudaKernelTests
+  nccl_tests=$bundle/bin/DSNcclTests
+  export LD_LIBRARY_PATH=${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$(cd "$bundle/lib" && pwd)
+else
+  kernel_tests=$build/bin/DSCudaKernelTests
+  nccl_tests=$build/bin/DSNcclTests
+  generator=()
+  command -v ninja >/dev/null && generator=(-G Ninja)
+  echo "== configure ($build)"
+  if ! timeout 120 cmake "${generator[@]}" -S . -B "$build" -DDS_KERNELS_ONLY=ON \
+      -DCMAKE_BUILD_TYPE=Release ${DS_CMAKE_ARGS:-}; then
+    echo "gpu-check: configure failed"
+    exit 1
+  fi
+  echo "== build (-j $jobs)"
+  if ! timeout 360 cmake --build "$build" -j "$jobs" --target DSCudaKernelTests; then
+    echo "gpu-check: build failed"
+    exit 1
+  fi
+  echo "== build took $((SECONDS - start)) s"
+  # The NCCL tests are built when configure found NCCL (cmake/DSNccl.cmake).
+  if grep -q '^DS_NCCL_LIBRARY:FILEPATH=/' "$build/CMakeCache.txt" 2>/dev/null &&
+     grep -q '^DS_NCCL_INCLUDE_DIR:PATH=/' "$build/CMakeCache.txt" 2>/dev/null; then
+    echo "== build DSNcclTests"
+    timeout 180 cmake --build "$build" -j "$jobs" --target DSNcclTests ||
+      echo "gpu-check: DSNcclTests build FAILED"
+  fi
 fi
-echo "== build took $((SECONDS - start)) s"
 
 echo "== DSCudaKernelTests"
 test_start=$SECONDS
-DS_CUDA_RESULTS=$rows timeout 240 "$build/bin/DSCudaKernelTests" | tee "$results/.test-output"
+DS_CUDA_RESULTS=$rows timeout 240 "$kernel_tests" | tee "$results/.test-output"
 rc=${PIPESTATUS[0]}
 echo "== tests took $((SECONDS - test_start)) s, exit status $rc"
 
-# The NCCL communicator on one rank, when configure found NCCL (cmake/DSNccl.cmake).
+# The NCCL communicator on one rank, where its tests were built (NCCL found at configure).
 nccl_status="not built (NCCL not found at configure)"
 nccl_rc=0
-if grep -q '^DS_NCCL_LIBRARY:FILEPATH=/' "$build/CMakeCache.txt" 2>/dev/null &&
-   grep -q '^DS_NCCL_INCLUDE_DIR:PATH=/' "$build/CMakeCache.txt" 2>/dev/null; then
+if [[ -x $nccl_tests ]]; then
   echo "== DSNcclTests"
-  if ! timeout 180 cmake --build "$build" -j "$jobs" --target DSNcclTests; then
-    nccl_status="build FAILED"
-    nccl_rc=1
+  timeout 120 "$nccl_tests" | tee "$results/.nccl-output"
+  nccl_rc=${PIPESTATUS[0]}
+  # GoogleTest exits 0 when tests skip, the stand-in harness 77; the skip message tells.
+  if [[ $nccl_rc -ne 0 && $nccl_rc -ne 77 ]]; then
+    nccl_status="FAILED (exit status $nccl_rc)"
+  elif grep -q "no CUDA device:" "$results/.nccl-output"; then
+    nccl_status="skipped (no CUDA device)"
+    nccl_rc=0
   else
-    timeout 120 "$build/bin/DSNcclTests" | tee "$results/.nccl-output"
-    nccl_rc=${PIPESTATUS[0]}
-    # GoogleTest exits 0 when tests skip, the stand-in harness 77; the skip message tells.
-    if [[ $nccl_rc -ne 0 && $nccl_rc -ne 77 ]]; then
-      nccl_status="FAILED (exit status $nccl_rc)"
-    elif grep -q "no CUDA device:" "$results/.nccl-output"; then
-      nccl_status="skipped (no CUDA device)"
-      nccl_rc=0
-    else
-      nccl_status=passed
-      nccl_rc=0
-    fi
-    rm -f "$results/.nccl-output"
+    nccl_status=passed
+    nccl_rc=0
   fi
+  rm -f "$results/.nccl-output"
   echo "== DSNcclTests: $nccl_status"
 fi
 
@@ -118,7 +141,6 @@ fi
 failed_rows=$(grep -c '| FAIL |' "$rows" || true)
 
 # ds-run --backend cuda on the bundle's precompiled plans, and the training bench.
-bundle=${DS_GPU_BUNDLE:-gpu-bundle}
 train_md=$results/gpu-train.md
 rm -f "$train_md"
 if [[ ! -f $bundle/bundle.json ]]; then
