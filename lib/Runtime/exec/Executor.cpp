@@ -251,15 +251,16 @@ Status Executor::initializeParam(const plan::Param &param) {
   return upload();
 }
 
-StatusOr<void *> Executor::ensureAllocated(uint32_t id) {
+StatusOr<void *> Executor::ensureAllocated(uint32_t id, bool zeroFill) {
   Slot &s = slots_[id];
   if (!s.data && s.arenaOffset >= 0 && arena_) {
     DS_RETURN_IF_ERROR(completeDeferredFreesOverlapping(id));
     DS_RETURN_IF_ERROR(checkArenaBytesIdle(id));
     // Zero-filled as a fresh allocation would be: kernels that accumulate rely on it.
     s.data = static_cast<char *>(arena_) + s.arenaOffset;
-    DS_RETURN_IF_ERROR(device_->fill(s.data, s.bytes, nullptr, 1)
-                           .withContext("zeroing buffer " + plan_.buffers(id).name()));
+    if (zeroFill)
+      DS_RETURN_IF_ERROR(device_->fill(s.data, s.bytes, nullptr, 1)
+                             .withContext("zeroing buffer " + plan_.buffers(id).name()));
     return s.data;
   }
   if (!s.data) {
@@ -571,7 +572,7 @@ StatusOr<MutableTensorView> InstructionContext::out(int i) {
   if (i < static_cast<int>(outputOverrides.size()) && outputOverrides[i])
     return *outputOverrides[i];
   uint32_t id = inst.results(i);
-  auto ptr = executor.ensureAllocated(id);
+  auto ptr = executor.ensureAllocated(id, zeroOutputs);
   if (!ptr)
     return ptr.status();
   Executor::Slot &s = executor.slot(id);

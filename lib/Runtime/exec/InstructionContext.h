@@ -34,6 +34,9 @@ public:
   Executor &executor;
   const plan::Instruction &inst;
   int64_t index;
+  // Whether out(i) zero-fills a result it places in the arena; off only where the kernel is known
+  // to write every element of every result.
+  bool zeroOutputs = true;
 
   // Views in(i) / out(i) return instead of the plan's buffers, where set: the f32 staging of
   // 16-bit float operands and results (see runCompute).

@@ -91,7 +91,10 @@ public:
     int64_t arenaOffset = -1; // a transient's place in the arena (plan Buffer.arena_offset)
   };
   Slot &slot(uint32_t id) { return slots_[id]; }
-  StatusOr<void *> ensureAllocated(uint32_t id);
+  // A transient placed in the arena is zero-filled, as a fresh allocation would be, unless
+  // `zeroFill` is false: the caller's kernel writes every element (the CUDA table says which;
+  // on a GPU the fills are a large share of a step's memory traffic).
+  StatusOr<void *> ensureAllocated(uint32_t id, bool zeroFill = true);
   void release(uint32_t id);
   Communicator *group(const std::string &axis);
   std::string describe(int64_t index) const;

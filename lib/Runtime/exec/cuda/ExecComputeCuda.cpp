@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <initializer_list>
 #include <optional>
+#include <set>
 
 namespace ds::rt {
 
@@ -780,11 +781,27 @@ const std::map<std::string, ComputeFn> &cudaComputeTable() {
 
 } // namespace
 
+// Ops whose CUDA kernels (and the CPU kernels they may fall back to) write every element of
+// every result, so their results need no zero-fill first. Left out: scatter-adds (gather_grad,
+// slice_grad), the in-place updates and parameter stores, constants.
+bool overwritesResults(const std::string &op) {
+  static const std::set<std::string> ops = {
+      "reshape", "cast", "gather", "gelu", "gelu_grad", "matmul", "softmax", "softmax_grad",
+      "layer_norm", "layer_norm_grad", "layer_norm_param_grad", "cross_entropy",
+      "cross_entropy_grad", "add", "sub", "mul", "div", "pow", "max", "min", "compare", "select",
+      "neg", "abs", "exp", "log", "tanh", "erf", "sqrt", "rsqrt", "reciprocal", "relu", "sigmoid",
+      "silu", "dropout", "log_softmax", "log_softmax_grad", "causal_mask", "rms_norm",
+      "rms_norm_grad", "rms_norm_param_grad", "reduce_sum", "reduce_mean", "reduce_max",
+      "transpose", "expand", "slice", "shard_slice", "concat", "split"};
+  return ops.count(op) != 0;
+}
+
 Status runOnCuda(const std::string &op, InstructionContext &c) {
   const auto &table = cudaComputeTable();
   auto fn = table.find(op);
   if (fn == table.end())
     return runOnHost(op, c);
+  c.zeroOutputs = !overwritesResults(op);
   Status status = fn->second(c);
   gpu(c).release();
   return status;
