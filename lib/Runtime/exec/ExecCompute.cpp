@@ -4,7 +4,6 @@
 #include "ds/Runtime/Kernels/CPU.h"
 
 #include <cmath>
-#include <cstring>
 
 namespace ds::rt {
 
@@ -30,37 +29,6 @@ ComputeFn reduceFn(cpu::ReduceKind kind) {
     DS_ASSIGN_OR_RETURN(out, c.out(0));
     return cpu::reduce(kind, c.in(0), axes, c.iOr("keepdim", 0) != 0, out);
   };
-}
-
-// Copies operand 0 into result 0: reshape (same bytes, new shape) and store_param.
-Status copyBytes(InstructionContext &c) {
-  DS_ASSIGN_OR_RETURN(out, c.out(0));
-  TensorView in = c.in(0);
-  if (in.bytes() != out.bytes())
-    return c.error("copies " + std::to_string(in.bytes()) + " bytes into a buffer of " +
-                   std::to_string(out.bytes()));
-  if (out.data != in.data)
-    std::memcpy(out.data, in.data, in.bytes());
-  return Status::ok();
-}
-
-// store_param: the whole parameter, or with `offset` the flat elements [offset, offset + n).
-Status storeParam(InstructionContext &c) {
-  int64_t offset = c.iOr("offset", -1);
-  if (offset < 0)
-    return copyBytes(c);
-  DS_ASSIGN_OR_RETURN(out, c.out(0));
-  TensorView in = c.in(0);
-  if (in.dtype != out.dtype)
-    return c.error("stores " + std::string(dtypeName(in.dtype)) + " into a parameter of " +
-                   dtypeName(out.dtype));
-  int64_t element = dtypeSize(in.dtype);
-  if ((offset + in.numel()) * element > out.bytes())
-    return c.error("elements [" + std::to_string(offset) + ", " +
-                   std::to_string(offset + in.numel()) + ") are past the end of the parameter (" +
-                   std::to_string(out.bytes() / element) + " elements)");
-  std::memcpy(static_cast<char *>(out.data) + offset * element, in.data, in.bytes());
-  return Status::ok();
 }
 
 // layer_norm and rms_norm take optional weight/bias: which ones are present comes from the
@@ -345,30 +313,12 @@ Status sgdUpdate(InstructionContext &c) {
   return cpu::sgdUpdate(c.in(0), c.in(1), c.in(2), s.lr, s.step, s.gradScale, config, p, buf);
 }
 
-// Parameter loads alias the parameter: no work at run time.
-Status nothing(InstructionContext &) { return Status::ok(); }
-
-// A constant is filled when the executor starts, except a splat, which is filled here each time
-// the function runs (its buffer is freed in between).
-Status constant(InstructionContext &c) {
-  const plan::Buffer &buffer = c.executor.plan().buffers(c.inst.results(0));
-  if (!buffer.splat())
-    return Status::ok();
-  DS_ASSIGN_OR_RETURN(out, c.out(0));
-  const std::string &element = buffer.initial_data();
-  int64_t n = numElements(out.shape);
-  char *data = static_cast<char *>(out.data);
-  for (int64_t i = 0; i < n; ++i)
-    std::memcpy(data + i * element.size(), element.data(), element.size());
-  return Status::ok();
-}
-
 } // namespace
 
 const std::map<std::string, ComputeFn> &computeTable() {
   static const std::map<std::string, ComputeFn> table = {
-      {"constant", constant},
-      {"load_param", nothing},
+      {"constant", fillConstant},
+      {"load_param", aliasParam},
       {"store_param", storeParam},
       {"reshape", copyBytes},
       {"add", binaryFn(cpu::BinaryOp::Add)},

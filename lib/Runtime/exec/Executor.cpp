@@ -683,4 +683,43 @@ StatusOr<OptimizerScalars> optimizerScalars(InstructionContext &c, int firstScal
   return s;
 }
 
+Status aliasParam(InstructionContext &) { return Status::ok(); }
+
+Status copyBytes(InstructionContext &c) {
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  TensorView in = c.in(0);
+  if (in.bytes() != out.bytes())
+    return c.error("copies " + std::to_string(in.bytes()) + " bytes into a buffer of " +
+                   std::to_string(out.bytes()));
+  return c.executor.device().copy(out.data, in.data, in.bytes());
+}
+
+Status storeParam(InstructionContext &c) {
+  int64_t offset = c.iOr("offset", -1);
+  if (offset < 0)
+    return copyBytes(c);
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  TensorView in = c.in(0);
+  if (in.dtype != out.dtype)
+    return c.error("stores " + std::string(dtypeName(in.dtype)) + " into a parameter of " +
+                   dtypeName(out.dtype));
+  int64_t element = dtypeSize(in.dtype);
+  if ((offset + in.numel()) * element > out.bytes())
+    return c.error("elements [" + std::to_string(offset) + ", " +
+                   std::to_string(offset + in.numel()) + ") are past the end of the parameter (" +
+                   std::to_string(out.bytes() / element) + " elements)");
+  return c.executor.device().copy(static_cast<char *>(out.data) + offset * element, in.data,
+                                  in.bytes());
+}
+
+Status fillConstant(InstructionContext &c) {
+  const plan::Buffer &buffer = c.executor.plan().buffers(c.inst.results(0));
+  if (!buffer.splat())
+    return Status::ok();
+  DS_ASSIGN_OR_RETURN(out, c.out(0));
+  const std::string &element = buffer.initial_data();
+  return c.executor.device().fill(out.data, out.numel(), element.data(),
+                                  static_cast<int64_t>(element.size()));
+}
+
 } // namespace ds::rt

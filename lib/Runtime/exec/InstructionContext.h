@@ -44,6 +44,16 @@ public:
   std::vector<std::optional<MutableTensorView>> outputOverrides;
 };
 
+// Data movement every device's table shares, done through the rank's Device:
+// load_param aliases the parameter (no work); reshape copies operand 0's bytes into result 0;
+// store_param copies the whole parameter, or with `offset` the flat elements
+// [offset, offset + n); a splat constant is filled each time its function runs (its buffer is
+// freed in between), any other constant was uploaded when the executor started.
+Status aliasParam(InstructionContext &c);
+Status copyBytes(InstructionContext &c);
+Status storeParam(InstructionContext &c);
+Status fillConstant(InstructionContext &c);
+
 // The bounds of this rank's piece of `in` along `dim` of the mesh axis `axis` (shard_slice's
 // attributes): the piece a reduce_scatter on that axis would leave here.
 struct SliceBounds {
