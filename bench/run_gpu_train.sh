@@ -109,6 +109,26 @@ else
   check_row "$name" FAIL "ds-run does not start: $(head -1 "$OUT/ds-run-probe.log" | tr '|' '/')"; failed=1
 fi
 
+# --- 1b. every kernel of one step against the CPU's (ds-run --check-kernels) --------------------
+# Informative (it does not fail the script): where step 1's losses disagree, this names the first
+# instruction whose kernel does.
+name="example GPT fp32, 1 step, every kernel vs its CPU twin (--check-kernels)"
+if ((dsrun_ok)); then
+  t=$(limit 60)
+  (cd "$BUNDLE" && timeout "$t" "$DSRUN" plans/gpt.dsplan --backend "$BACKEND" --data data/gpt_tokens.bin \
+    --steps 1 --check-kernels) >"$OUT/gpt_check_kernels.log" 2>&1
+  rc=$?
+  summary=$(grep -m1 'kernel check: [0-9]* instructions' "$OUT/gpt_check_kernels.log" | sed 's/^ds-run: rank 0: //' | tr '|' '/')
+  first=$(grep -m1 'over tolerance [0-9]' "$OUT/gpt_check_kernels.log" | sed 's/^ds-run: rank 0: kernel check: //' | tr '|' '/')
+  if ((rc != 0)); then
+    check_row "$name" FAIL "$(why "$OUT/gpt_check_kernels.log" $rc "$t")"
+  elif [[ $summary == *" 0 over tolerance"* ]]; then
+    check_row "$name" PASS "$summary"
+  else
+    check_row "$name" "DIFFERS" "$summary; first: ${first:-?} (all in gpt_check_kernels.log)"
+  fi
+fi
+
 # --- 2. ZeRO-3 at world size 1 -----------------------------------------------------------------
 name="example GPT ZeRO-3, world size 1, 5 steps, $BACKEND"
 if ((dsrun_ok)); then

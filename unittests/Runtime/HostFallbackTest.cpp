@@ -227,4 +227,38 @@ TEST(HostFallback, UpdatesInPlaceResultsOnce) {
   EXPECT_EQ(gotV, wantV);
 }
 
+// ds-run --check-kernels on a non-host device: a device kernel that agrees with the CPU's scores
+// 0; one that gets an element wrong is caught with its relative error.
+TEST(KernelCheck, ComparesTheDeviceResultWithTheCpuKernel) {
+  PlanBuilder b;
+  uint32_t x = b.input("x", plan::F32, {4}), y = b.input("y", plan::F32, {4});
+  uint32_t out = b.output("out", plan::F32, {4});
+  b.inst("sub", {x, y}, {out});
+  std::unique_ptr<Communicator> self = createSelfCommunicator();
+  ExecutorOptions options;
+  options.device = std::make_shared<EncodedDevice>();
+  auto executor = Executor::create(b.p, *self, options);
+  ASSERT_OK(executor);
+  std::vector<float> xs = {4, 3, 2, 1}, ys = {1, 1, 1, 1};
+  ASSERT_OK((*executor)->setInput("x", DType::F32, {4}, xs.data()));
+  ASSERT_OK((*executor)->setInput("y", DType::F32, {4}, ys.data()));
+  const plan::Instruction &inst = (*executor)->plan().programs(0).instructions(0);
+  InstructionContext c(**executor, inst, 0);
+  auto agree = checkAgainstHost("sub", c, [&] { return runOnHost("sub", c); });
+  ASSERT_OK(agree);
+  EXPECT_EQ(*agree, 0.0);
+
+  // A "kernel" whose element 2 is off by 0.3: the error is 0.3 / max |cpu| = 0.1.
+  auto wrong = checkAgainstHost("sub", c, [&]() -> Status {
+    DS_RETURN_IF_ERROR(runOnHost("sub", c));
+    float bad = 1.3f;
+    Device &device = (*executor)->device();
+    return device.copyFromHost(static_cast<char *>((*executor)->slot(out).data) + 8, &bad, 4);
+  });
+  ASSERT_OK(wrong);
+  EXPECT_NEAR(*wrong, 0.1, 1e-6);
+  EXPECT_EQ(kernelCheckError(TensorView(xs.data(), {4}), TensorView(xs.data(), {3})), INFINITY);
+}
+
 } // namespace
+

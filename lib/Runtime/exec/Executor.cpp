@@ -361,6 +361,20 @@ const void *Executor::hostInput(uint32_t id) const {
   return it == hostInputs_.end() ? nullptr : it->second.data();
 }
 
+// Tolerances as the CUDA kernel tests': a 16-bit result is right to about its rounding, an f32
+// one to the summation-order differences of its reductions.
+void Executor::noteKernelCheck(int64_t index, double error) {
+  const plan::Instruction &inst = plan_.programs(world_.rank()).instructions(index);
+  double tolerance = 1e-4;
+  for (uint32_t id : inst.results())
+    if (isHalfFloat(slots_[id].dtype))
+      tolerance = 2e-2;
+  kernelChecks_.push_back({index, inst.op(), error, tolerance});
+  if (error > tolerance && ++kernelCheckFailures_ <= 20)
+    std::fprintf(stderr, "ds-run: rank %d: kernel check: %s: error %.3g over tolerance %.0e\n",
+                 world_.rank(), describe(index).c_str(), error, tolerance);
+}
+
 void Executor::noteHostFallback(const std::string &op) {
   if (hostFallbacks_[op]++ == 0)
     std::fprintf(stderr,
@@ -538,13 +552,19 @@ Status Executor::runRange(int64_t begin, int64_t end, uint64_t step) {
       pending_[index] = {std::move(issued->handle), std::move(issued->finish), start};
       continue;
     }
-    if (onHost) {
-      auto fn = compute.find(inst.op());
-      if (fn == compute.end())
-        return Status::error(describe(index) + ": the CPU backend has no kernel for '" + inst.op() + "'");
-      DS_RETURN_IF_ERROR(runCompute(inst.op(), fn->second, ctx).withContext(describe(index)));
+    auto fn = compute.find(inst.op());
+    if (onHost && fn == compute.end())
+      return Status::error(describe(index) + ": the CPU backend has no kernel for '" + inst.op() + "'");
+    auto runHere = [&]() -> Status {
+      return onHost ? runCompute(inst.op(), fn->second, ctx) : runOnCuda(inst.op(), ctx);
+    };
+    if (options_.checkKernels) {
+      auto error = checkAgainstHost(inst.op(), ctx, runHere);
+      if (!error)
+        return error.status().withContext(describe(index));
+      noteKernelCheck(index, *error);
     } else {
-      DS_RETURN_IF_ERROR(runOnCuda(inst.op(), ctx).withContext(describe(index)));
+      DS_RETURN_IF_ERROR(runHere().withContext(describe(index)));
     }
     if (options_.recordTrace) {
       // A GPU runs kernels behind the host: waiting for each one makes the trace its run time.

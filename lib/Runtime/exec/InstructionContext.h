@@ -44,6 +44,15 @@ public:
   std::vector<std::optional<MutableTensorView>> outputOverrides;
 };
 
+// ds-run --check-kernels (KernelCheck.cpp): runs `runOnDevice` for the instruction, then its CPU
+// kernel on host copies of the operands as they were before it, and returns the worst error over
+// its results (kernelCheckError).
+StatusOr<double> checkAgainstHost(const std::string &op, InstructionContext &c,
+                                  const std::function<Status()> &runOnDevice);
+// max |device - host| / max |host| over the elements (the error measure of the CUDA kernel tests);
+// infinity where the shapes, NaNs or infinities disagree.
+double kernelCheckError(const TensorView &device, const TensorView &host);
+
 // Data movement every device's table shares, done through the rank's Device:
 // load_param aliases the parameter (no work); reshape copies operand 0's bytes into result 0;
 // store_param copies the whole parameter, or with `offset` the flat elements

@@ -195,11 +195,31 @@ StatusOr<RankDevice> openDevice(const RunOptions &options, Communicator &hostWor
 #endif
 }
 
+// --check-kernels: how many instructions were compared, how many disagreed, and the worst.
+void reportKernelChecks(const Executor &executor) {
+  const std::vector<KernelCheckEntry> &checks = executor.kernelChecks();
+  if (checks.empty())
+    return;
+  const KernelCheckEntry *worst = &checks.front();
+  int64_t over = 0;
+  for (const KernelCheckEntry &check : checks) {
+    over += check.error > check.tolerance ? 1 : 0;
+    if (check.error / check.tolerance > worst->error / worst->tolerance)
+      worst = &check;
+  }
+  std::fprintf(stderr,
+               "ds-run: rank %d: kernel check: %zu instructions compared, %lld over tolerance; "
+               "worst %s: error %.3g (tolerance %.0e)\n",
+               executor.rank(), checks.size(), static_cast<long long>(over),
+               executor.describe(worst->index).c_str(), worst->error, worst->tolerance);
+}
+
 Status runRank(const RunOptions &options, const plan::Plan &plan, Communicator &world,
                bool useMPI) {
   DS_ASSIGN_OR_RETURN(rankDevice, openDevice(options, world));
   ExecutorOptions execOptions;
   execOptions.device = rankDevice.device;
+  execOptions.checkKernels = options.checkKernels;
   execOptions.commTimeoutSeconds = options.commTimeoutSeconds;
   execOptions.recordTrace = !options.tracePath.empty();
   execOptions.faultRank = options.faultRank;
@@ -214,6 +234,11 @@ Status runRank(const RunOptions &options, const plan::Plan &plan, Communicator &
   for (int64_t i = 0; i < plan.programs(world.rank()).instructions_size(); ++i)
     gDescriptions.push_back(executor->describe(i));
   DS_RETURN_IF_ERROR(loadFileInputs(*executor, options));
+  // Said when the run ends, however it ends.
+  struct KernelCheckSummary {
+    const Executor &executor;
+    ~KernelCheckSummary() { reportKernelChecks(executor); }
+  } kernelCheckSummary{*executor};
 
   std::optional<DataFeed> feed;
   if (!options.dataPath.empty()) {

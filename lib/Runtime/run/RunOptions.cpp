@@ -27,6 +27,10 @@ const char *runUsage() {
                          between ranks; default cuda when this ds-run has CUDA and sees a GPU
                          (cpu with --save or --load, which only the cpu backend has);
                          the environment's DS_RUN_BACKEND=cpu|cuda overrides that default
+  --check-kernels        run each compute instruction's CPU kernel again on copies of its operands
+                         and compare (max |x - cpu| / max |cpu| per result; over 1e-4, or 2e-2
+                         for 16-bit results, is reported): finds the first instruction where the
+                         cuda backend disagrees with the CPU. Slow; for small models
   --fault-inject R:I:K   testing: rank R dies (K=exit) or hangs (K=hang) at instruction I
 
        ds-run --onnx-test DIR
@@ -53,6 +57,10 @@ StatusOr<RunOptions> parseRunOptions(const std::vector<std::string> &args) {
     std::string arg = args[i];
     if (arg == "-h" || arg == "--help") {
       o.help = true;
+      continue;
+    }
+    if (arg == "--check-kernels") {
+      o.checkKernels = true;
       continue;
     }
     if (arg.rfind("--", 0) != 0) {

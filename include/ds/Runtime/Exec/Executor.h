@@ -35,6 +35,17 @@ struct ExecutorOptions {
   // Where buffers live and kernels run; null: the host and the CPU kernels. A GPU device needs a
   // world communicator that moves device memory (NCCL).
   std::shared_ptr<Device> device;
+  // Checks every compute instruction's kernel against the CPU kernel on copies of its operands
+  // (ds-run --check-kernels): slow, for finding the instruction where a device disagrees.
+  bool checkKernels = false;
+};
+
+// One instruction's kernel check: the worst error over its results (see checkKernels).
+struct KernelCheckEntry {
+  int64_t index = 0;
+  std::string op;
+  double error = 0;
+  double tolerance = 0;
 };
 
 struct TraceEvent {
@@ -76,7 +87,10 @@ public:
   // Instructions whose op has no kernel on this device ran on the host, their operands copied
   // over and back: how many times, per op.
   const std::map<std::string, int64_t> &hostFallbacks() const { return hostFallbacks_; }
+  // Every check made so far under ExecutorOptions::checkKernels.
+  const std::vector<KernelCheckEntry> &kernelChecks() const { return kernelChecks_; }
   void noteHostFallback(const std::string &op);
+  void noteKernelCheck(int64_t index, double error);
   // Bytes and calls of every collective issued so far, over all groups.
   CommCounters commCounters() const;
   const std::vector<TraceEvent> &trace() const { return trace_; }
@@ -133,6 +147,8 @@ private:
   std::map<uint32_t, std::vector<char>> hostInputs_;
   mutable std::map<uint32_t, std::vector<char>> outputCopies_;
   std::map<std::string, int64_t> hostFallbacks_;
+  std::vector<KernelCheckEntry> kernelChecks_;
+  int64_t kernelCheckFailures_ = 0;
   std::chrono::steady_clock::time_point epoch_;
   uint64_t step_ = 0;
 };

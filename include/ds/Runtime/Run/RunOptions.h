@@ -30,6 +30,7 @@ struct RunOptions {
   std::string saveDir;     // --save DIR
   int64_t saveInterval = 0; // --save-interval K (0: save only after the last step)
   std::string loadDir;     // --load DIR
+  bool checkKernels = false; // --check-kernels
   bool help = false;
 };
 
