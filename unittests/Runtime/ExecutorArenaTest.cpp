@@ -193,5 +193,77 @@ TEST(ExecutorArenaTest, AFreeBehindACollectiveDefersUntilItsBytesAreNeeded) {
   }
 }
 
+// Collectives along a non-leading dim stage their data in device memory; the blocks go back to
+// the executor's pool, so after the first step a step allocates none (on a GPU each allocation
+// would also synchronize the stream at its free).
+class CountingDevice final : public Device {
+public:
+  DeviceKind kind() const override { return host_->kind(); }
+  const std::string &description() const override { return host_->description(); }
+  void *allocate(int64_t bytes) override {
+    ++allocations;
+    return host_->allocate(bytes);
+  }
+  void deallocate(void *ptr, int64_t bytes) override { host_->deallocate(ptr, bytes); }
+  Status fill(void *dst, int64_t count, const void *element, int64_t elementBytes) override {
+    return host_->fill(dst, count, element, elementBytes);
+  }
+  Status copyFromHost(void *dst, const void *src, int64_t bytes) override {
+    return host_->copyFromHost(dst, src, bytes);
+  }
+  Status copyToHost(void *dst, const void *src, int64_t bytes) override {
+    return host_->copyToHost(dst, src, bytes);
+  }
+  Status copy(void *dst, const void *src, int64_t bytes) override {
+    return host_->copy(dst, src, bytes);
+  }
+  Status copy2D(void *dst, int64_t dstPitch, const void *src, int64_t srcPitch, int64_t width,
+                int64_t rows) override {
+    return host_->copy2D(dst, dstPitch, src, srcPitch, width, rows);
+  }
+  Status synchronize() override { return host_->synchronize(); }
+
+  int64_t allocations = 0;
+
+private:
+  std::unique_ptr<Device> host_ = createHostDevice();
+};
+
+TEST(ExecutorArenaTest, CollectiveStagingIsReusedAcrossSteps) {
+  plan::Plan p = makePlan(128, 0);
+  plan::RankProgram &program = *p.mutable_programs(0);
+  program.clear_instructions();
+  // out = all_to_all(x) with split_dim 0 and concat_dim 0 on one rank: staged both ways.
+  plan::Instruction *exchange = program.add_instructions();
+  exchange->set_op("all_to_all");
+  exchange->set_stream(plan::COMM);
+  exchange->add_operands(0);
+  exchange->add_results(4);
+  (*exchange->mutable_attrs())["axis"].set_s("dp");
+  (*exchange->mutable_attrs())["split_dim"].set_i(0);
+  (*exchange->mutable_attrs())["concat_dim"].set_i(0);
+
+  std::unique_ptr<Communicator> self = createSelfCommunicator();
+  auto device = std::make_shared<CountingDevice>();
+  ExecutorOptions options;
+  options.device = device;
+  auto executor = Executor::create(p, *self, options);
+  ASSERT_OK(executor);
+  std::vector<float> x(kN);
+  for (int64_t i = 0; i < kN; ++i)
+    x[i] = static_cast<float>(i);
+  ASSERT_OK((*executor)->setInput("x", DType::F32, {kN}, x.data()));
+  ASSERT_OK((*executor)->runStep(0));
+  int64_t afterFirst = device->allocations;
+  for (uint64_t step = 1; step < 4; ++step) {
+    ASSERT_OK((*executor)->runStep(step));
+    auto out = (*executor)->output("out");
+    ASSERT_OK(out);
+    for (int64_t i = 0; i < kN; ++i)
+      EXPECT_EQ(static_cast<const float *>(out->data)[i], x[i]) << i;
+  }
+  EXPECT_EQ(device->allocations, afterFirst);
+}
+
 } // namespace
 

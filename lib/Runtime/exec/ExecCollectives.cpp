@@ -36,14 +36,13 @@ bool leadingSplit(const Shape &shape, int64_t dim) {
 }
 
 // A staging buffer in the device's memory that lives until the collective's finish step has
-// run. Not from the tracking allocator: the plan's buffers are what the planner predicts.
+// run, then goes back to the executor's pool for the next collective of its size.
 using Staging = std::shared_ptr<char>;
 StatusOr<Staging> staging(InstructionContext &c, int64_t bytes) {
-  Device &device = c.executor.device();
-  char *data = static_cast<char *>(device.allocate(bytes));
-  if (!data)
-    return c.error("out of memory staging " + std::to_string(bytes) + " bytes");
-  return Staging(data, [&device, bytes](char *p) { device.deallocate(p, bytes); });
+  auto block = c.executor.stagingBlock(bytes);
+  if (!block)
+    return block.status().withContext(c.executor.describe(c.index));
+  return *block;
 }
 
 // n pieces of `pieceShape` laid one after another in `pieces` <-> the tensor they make when

@@ -67,7 +67,10 @@ Executor::~Executor() {
   for (auto &[index, pending] : pending_)
     pending.handle.reset();
   groups_.clear();
-  pending_.clear();
+  pending_.clear(); // returns the staging blocks their finish steps held to the pool
+  for (auto &[bytes, block] : freeStaging_)
+    device_->deallocate(block, bytes);
+  freeStaging_.clear();
   // Kernels and copies in flight may still use the buffers.
   (void)device_->synchronize();
   for (Slot &s : slots_)
@@ -314,6 +317,22 @@ void Executor::release(uint32_t id) {
   }
   allocator_.deallocate(s.data, s.bytes);
   s.data = nullptr;
+}
+
+StatusOr<std::shared_ptr<char>> Executor::stagingBlock(int64_t bytes) {
+  char *block = nullptr;
+  auto idle = freeStaging_.find(bytes);
+  if (idle != freeStaging_.end()) {
+    block = idle->second;
+    freeStaging_.erase(idle);
+  } else {
+    block = static_cast<char *>(device_->allocate(bytes));
+    if (!block)
+      return Status::error("out of memory staging " + std::to_string(bytes) + " bytes");
+  }
+  // Safe to reuse once released: the collective that used it has completed and its finish step
+  // has been issued, and on a GPU the next user's work is ordered after both on the streams.
+  return std::shared_ptr<char>(block, [this, bytes](char *p) { freeStaging_.emplace(bytes, p); });
 }
 
 Communicator *Executor::group(const std::string &axis) {

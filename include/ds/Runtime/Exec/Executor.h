@@ -111,6 +111,11 @@ public:
   StatusOr<void *> ensureAllocated(uint32_t id, bool zeroFill = true);
   void release(uint32_t id);
   Communicator *group(const std::string &axis);
+  // `bytes` of device memory for a collective to stage its data in (one along a non-leading dim),
+  // handed back to a pool when the last reference goes: the same collective in the next step
+  // reuses it, so a step allocates (and on a GPU synchronizes for) nothing. Outside the tracking
+  // allocator: the plan's buffers are what the planner predicts.
+  StatusOr<std::shared_ptr<char>> stagingBlock(int64_t bytes);
   std::string describe(int64_t index) const;
 
 private:
@@ -148,6 +153,7 @@ private:
   mutable std::map<uint32_t, std::vector<char>> outputCopies_;
   std::map<std::string, int64_t> hostFallbacks_;
   std::vector<KernelCheckEntry> kernelChecks_;
+  std::multimap<int64_t, char *> freeStaging_; // idle staging blocks by size
   int64_t kernelCheckFailures_ = 0;
   std::chrono::steady_clock::time_point epoch_;
   uint64_t step_ = 0;
