@@ -21,7 +21,9 @@ namespace ds::rt::cuda {
 Status unary(cpu::UnaryOp op, const TensorView &x, const MutableTensorView &out, void *stream);
 
 // out = op(a, b) with broadcasting, as cpu::binary; a, b and out share one dtype: f32, bf16, i64
-// or i32. Integer division by zero gives 0 and integer pow goes through double, as on the CPU.
+// or i32. Integer division by zero gives 0. Integer pow is exact (by squaring): it equals the
+// CPU's pow through double wherever that is exact, and wraps where the CPU's conversion would
+// overflow.
 // Max and Min propagate NaN. out may alias an input of its shape.
 Status binary(cpu::BinaryOp op, const TensorView &a, const TensorView &b,
               const MutableTensorView &out, void *stream);
