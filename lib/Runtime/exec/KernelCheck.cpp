@@ -3,6 +3,7 @@
 // before, so that a loss curve that drifts from the CPU's can be traced to the first instruction
 // whose kernel disagrees. Slow by design (every operand and result crosses to the host); meant for
 // small models.
+#include "HostCopies.h"
 #include "InstructionContext.h"
 
 #include <algorithm>
@@ -68,64 +69,23 @@ StatusOr<double> checkAgainstHost(const std::string &op, InstructionContext &c,
     return 0.0; // nothing to compare with
   }
   Executor &executor = c.executor;
-  Device &device = executor.device();
-
-  // The operands as they are now: an in-place kernel overwrites some of them.
-  struct Copy {
-    uint32_t id;
-    HostBytes bytes{nullptr, &std::free};
-    bool result = false;
-  };
-  std::vector<Copy> copies;
-  auto copyOf = [&](uint32_t id) -> Copy * {
-    for (Copy &copy : copies)
-      if (copy.id == id)
-        return &copy;
-    return nullptr;
-  };
+  // The operands as they are before the device runs: an in-place kernel overwrites some of them.
   // Results too, where they hold something already (a constant uploaded at start-up, a parameter
   // stored into); the others start zeroed, as on the host.
-  std::vector<uint32_t> ids(c.inst.operands().begin(), c.inst.operands().end());
-  ids.insert(ids.end(), c.inst.results().begin(), c.inst.results().end());
-  for (uint32_t id : ids) {
-    if (copyOf(id))
-      continue;
-    const Executor::Slot &slot = executor.slot(id);
-    Copy copy{id, hostAlloc(slot.bytes)};
-    if (!copy.bytes)
-      return c.error("out of host memory for the kernel check");
-    if (slot.data)
-      DS_RETURN_IF_ERROR(device.copyToHost(copy.bytes.get(), slot.data, slot.bytes));
-    copies.push_back(std::move(copy));
-  }
-
+  DS_ASSIGN_OR_RETURN(copies, HostCopies::capture(c));
   DS_RETURN_IF_ERROR(runOnDevice());
-
-  // The CPU kernel on the copies.
-  for (uint32_t id : c.inst.results())
-    copyOf(id)->result = true;
-  std::vector<void *> deviceData;
-  for (Copy &copy : copies) {
-    deviceData.push_back(executor.slot(copy.id).data);
-    executor.slot(copy.id).data = copy.bytes.get();
-  }
-  InstructionContext host(executor, c.inst, c.index);
-  Status ran = runCompute(op, fn->second, host);
-  for (size_t i = 0; i < copies.size(); ++i)
-    executor.slot(copies[i].id).data = deviceData[i];
-  DS_RETURN_IF_ERROR(ran.withContext("the CPU kernel of the check"));
+  DS_RETURN_IF_ERROR(
+      copies.runCpuKernel(op, fn->second).withContext("the CPU kernel of the check"));
 
   double worst = 0;
-  for (Copy &copy : copies) {
-    if (!copy.result)
-      continue;
-    const Executor::Slot &slot = executor.slot(copy.id);
+  for (uint32_t id : c.inst.results()) {
+    const Executor::Slot &slot = executor.slot(id);
     HostBytes fromDevice = hostAlloc(slot.bytes);
     if (!fromDevice)
       return c.error("out of host memory for the kernel check");
-    DS_RETURN_IF_ERROR(device.copyToHost(fromDevice.get(), slot.data, slot.bytes));
+    DS_RETURN_IF_ERROR(executor.device().copyToHost(fromDevice.get(), slot.data, slot.bytes));
     worst = std::max(worst, kernelCheckError(TensorView(fromDevice.get(), slot.shape, slot.dtype),
-                                             TensorView(copy.bytes.get(), slot.shape, slot.dtype)));
+                                             TensorView(copies.copyOf(id), slot.shape, slot.dtype)));
   }
   return worst;
 }
