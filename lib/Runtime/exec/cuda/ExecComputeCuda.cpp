@@ -344,6 +344,16 @@ StatusOr<cuda::LossReduction> lossReduction(InstructionContext &c) {
   return c.error("unknown loss reduction '" + reduction + "'");
 }
 
+// The rows of logits [..., V] that targets [...] index: one per target.
+StatusOr<int64_t> lossRows(InstructionContext &c, const TensorView &logits,
+                           const TensorView &targets) {
+  int64_t rows = targets.numel();
+  if (rows * logits.shape.back() != logits.numel())
+    return c.error("logits " + shapeToString(logits.shape) + " do not match targets " +
+                   shapeToString(targets.shape));
+  return rows;
+}
+
 // cross_entropy(logits [..., V], targets [...] i64) into an f32 loss.
 Status crossEntropy(InstructionContext &c) {
   TensorView logits = c.in(0), targets = c.in(1);
@@ -353,10 +363,7 @@ Status crossEntropy(InstructionContext &c) {
     return runOnHost("cross_entropy", c);
   DS_ASSIGN_OR_RETURN(reduction, lossReduction(c));
   int64_t classes = logits.shape.back();
-  int64_t rows = targets.numel();
-  if (rows * classes != logits.numel())
-    return c.error("logits " + shapeToString(logits.shape) + " do not match targets " +
-                   shapeToString(targets.shape));
+  DS_ASSIGN_OR_RETURN(rows, lossRows(c, logits, targets));
   DS_ASSIGN_OR_RETURN(out, c.out(0));
   CudaDevice &device = gpu(c);
   DS_ASSIGN_OR_RETURN(workspace, device.take(cuda::crossEntropyWorkspaceBytes(rows)));
@@ -383,10 +390,7 @@ Status crossEntropyGrad(InstructionContext &c) {
     return runOnHost("cross_entropy_grad", c);
   DS_ASSIGN_OR_RETURN(reduction, lossReduction(c));
   int64_t classes = logits.shape.back();
-  int64_t rows = targets.numel();
-  if (rows * classes != logits.numel())
-    return c.error("logits " + shapeToString(logits.shape) + " do not match targets " +
-                   shapeToString(targets.shape));
+  DS_ASSIGN_OR_RETURN(rows, lossRows(c, logits, targets));
   DS_ASSIGN_OR_RETURN(out, c.out(0));
   CudaDevice &device = gpu(c);
   DS_ASSIGN_OR_RETURN(workspace, device.take(cuda::crossEntropyWorkspaceBytes(rows)));
